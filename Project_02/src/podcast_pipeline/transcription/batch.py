@@ -1,0 +1,141 @@
+"""Transcribe many files in parallel worker processes, yielding each as it ends."""
+
+import functools
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from podcast_pipeline.errors import PodcastPipelineError
+from podcast_pipeline.transcription.engines import (
+    SpeechEngine,
+    check_engine,
+    create_engine,
+)
+from podcast_pipeline.transcription.errors import TranscriptionError
+from podcast_pipeline.transcription.result import Transcript
+from podcast_pipeline.transcription.transcriber import transcribe_with_engine
+
+logger = logging.getLogger(__name__)
+
+Outcome = Transcript | PodcastPipelineError
+
+
+def available_cpus() -> int:
+    """Return the number of CPUs this process may run on (at least 1)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)  # pragma: no cover  (macOS, Windows)
+
+
+def transcribe_safely(path: Path, engine: SpeechEngine) -> Outcome:
+    """Transcribe one file, returning any failure instead of raising it.
+
+    Args:
+        path: The audio file.
+        engine: A loaded speech engine.
+
+    Returns:
+        The transcript, or the error that explains why there is none; an
+        unexpected exception is wrapped in a TranscriptionError.
+    """
+    # pylint: disable=broad-exception-caught
+    try:
+        return transcribe_with_engine(path, engine)
+    except PodcastPipelineError as exc:
+        return exc
+    # One file's unforeseen failure must not stop the other files.
+    except Exception as exc:  # noqa: BLE001
+        return TranscriptionError(f"transcription of {path} failed: {exc!r}")
+
+
+@functools.cache
+def _worker_engine(engine: str, model_dir: Path | None) -> SpeechEngine:
+    # Loaded once per worker process, then reused for every file it gets.
+    return create_engine(engine, model_dir)
+
+
+def transcribe_in_worker(path: Path, engine: str, model_dir: Path | None) -> Outcome:
+    """Transcribe one file in a worker process, loading its engine on first use."""
+    try:
+        speech_engine = _worker_engine(engine, model_dir)
+    except PodcastPipelineError as exc:
+        return exc
+    return transcribe_safely(path, speech_engine)
+
+
+def _in_process(
+    paths: Sequence[Path], engine: str, model_dir: Path | None
+) -> Iterator[tuple[Path, Outcome]]:
+    speech_engine = create_engine(engine, model_dir)
+    for path in paths:
+        yield path, transcribe_safely(path, speech_engine)
+
+
+def _in_pool(
+    paths: Sequence[Path], engine: str, model_dir: Path | None, workers: int
+) -> Iterator[tuple[Path, Outcome]]:
+    # spawn, not fork: the caller may be a threaded Airflow worker.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures: dict[Future[Outcome], Path] = {
+            pool.submit(transcribe_in_worker, path, engine, model_dir): path
+            for path in paths
+        }
+        for future in as_completed(futures):
+            path = futures[future]
+            try:
+                outcome = future.result()
+            except BrokenProcessPool as exc:
+                outcome = TranscriptionError(
+                    f"transcription of {path} failed: a worker process died ({exc})"
+                )
+            yield path, outcome
+
+
+def transcribe_many(
+    paths: Sequence[Path],
+    *,
+    engine: str = "pocketsphinx",
+    model_dir: Path | None = None,
+    workers: int | None = None,
+) -> Iterator[tuple[Path, Transcript | PodcastPipelineError]]:
+    """Transcribe several audio files on all CPUs, yielding each as soon as it ends.
+
+    The engine choice is checked before any work starts; after that, a file
+    that fails (missing, corrupt, not audio) yields its error and the other
+    files go on.
+
+    Args:
+        paths: The audio files.
+        engine: One of ENGINES.
+        model_dir: The engine's model directory (required for "vosk").
+        workers: Worker processes; default one per available CPU, at most one
+            per file. With 1, files are transcribed in this process.
+
+    Returns:
+        An iterator of (path, transcript or error), in order of completion.
+
+    Raises:
+        UnsupportedEngineError: engine is not in ENGINES.
+        ModelDirectoryError: The model directory is missing or incomplete.
+        EngineUnavailableError: The engine's package is not installed.
+        ValueError: workers is below 1.
+    """
+    check_engine(engine, model_dir)
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    paths = list(paths)
+    pool_size = min(workers or available_cpus(), len(paths))
+    logger.info(
+        "transcribing %d file(s) with %s in %d process(es)",
+        len(paths),
+        engine,
+        max(pool_size, 1),
+    )
+    if pool_size <= 1:
+        return _in_process(paths, engine, model_dir)
+    return _in_pool(paths, engine, model_dir, pool_size)
