@@ -81,19 +81,25 @@ def _in_pool(
     # spawn, not fork: the caller may be a threaded Airflow worker.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures: dict[Future[Outcome], Path] = {
-            pool.submit(transcribe_in_worker, path, engine, model_dir): path
-            for path in paths
-        }
-        for future in as_completed(futures):
-            path = futures[future]
-            try:
-                outcome = future.result()
-            except BrokenProcessPool as exc:
-                outcome = TranscriptionError(
-                    f"transcription of {path} failed: a worker process died ({exc})"
-                )
-            yield path, outcome
+        try:
+            futures: dict[Future[Outcome], Path] = {
+                pool.submit(transcribe_in_worker, path, engine, model_dir): path
+                for path in paths
+            }
+            for future in as_completed(futures):
+                yield futures[future], _outcome_of(future, futures[future])
+        finally:
+            # A caller that stops iterating early waits only for running files.
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _outcome_of(future: Future[Outcome], path: Path) -> Outcome:
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        return TranscriptionError(
+            f"transcription of {path} failed: a worker process died ({exc})"
+        )
 
 
 def transcribe_many(
@@ -107,7 +113,9 @@ def transcribe_many(
 
     The engine choice is checked before any work starts; after that, a file
     that fails (missing, corrupt, not audio) yields its error and the other
-    files go on.
+    files go on. Workers are spawned processes, so a script calling this
+    needs the usual ``if __name__ == "__main__":`` guard; each worker loads
+    the engine once and reuses it for every file it gets.
 
     Args:
         paths: The audio files.

@@ -19,6 +19,9 @@ from podcast_pipeline.transcription.vosk_engine import VoskEngine, check_vosk
 
 logger = logging.getLogger(__name__)
 
+_ACOUSTIC_FILES = ("mdef", "means", "variances", "transition_matrices", "feat.params")
+_MDEF_MAGIC = (b"BMDF", b"0.3")  # binary and text model definitions
+
 
 class SpeechEngine(Protocol):
     """Recognises the words in one chunk of 16 kHz mono int16 PCM."""
@@ -58,11 +61,28 @@ def pocketsphinx_model_files(model_dir: Path) -> dict[str, str]:
         The decoder options ``hmm``, ``lm`` and ``dict``.
 
     Raises:
-        ModelDirectoryError: A piece is missing or ambiguous.
+        ModelDirectoryError: A piece is missing, empty or ambiguous, or the
+            model definition is not one PocketSphinx reads.
     """
     acoustic = _single(model_dir, "*/mdef", "acoustic model folder").parent
     language = _single(model_dir, "*.lm.bin", "language model")
     dictionary = _single(model_dir, "*.dict", "pronunciation dictionary")
+    # PocketSphinx exits the whole process on a broken model file, so the
+    # obvious faults are caught here, where they can still be reported.
+    for needed in (
+        *(acoustic / name for name in _ACOUSTIC_FILES),
+        language,
+        dictionary,
+    ):
+        if not needed.is_file() or needed.stat().st_size == 0:
+            raise ModelDirectoryError(
+                f"PocketSphinx model file missing or empty: {needed}"
+            )
+    with (acoustic / "mdef").open("rb") as mdef:
+        if not mdef.read(4).startswith(_MDEF_MAGIC):
+            raise ModelDirectoryError(
+                f"not a PocketSphinx model definition: {acoustic / 'mdef'}"
+            )
     return {"hmm": str(acoustic), "lm": str(language), "dict": str(dictionary)}
 
 

@@ -1,6 +1,8 @@
 """transcribe_many: both cores, yields as files end, a bad file never stops the rest."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from podcast_pipeline.transcription import (
     transcribe_many,
 )
 from podcast_pipeline.transcription.batch import (
+    _outcome_of,
     available_cpus,
     transcribe_in_worker,
     transcribe_safely,
@@ -110,3 +113,25 @@ def test_a_worker_reuses_its_engine_across_files(tone_wav: Path) -> None:
 
 def test_available_cpus_is_at_least_one() -> None:
     assert available_cpus() >= 1
+
+
+def test_stopping_early_cancels_the_files_not_yet_started(
+    good_and_bad_files: list[Path],
+) -> None:
+    results = transcribe_many(good_and_bad_files * 4, workers=2)
+    assert isinstance(results, Generator)
+
+    first_path, _ = next(results)
+    results.close()
+
+    assert first_path in good_and_bad_files
+
+
+def test_a_dead_worker_becomes_that_files_error(tone_wav: Path) -> None:
+    future: Future[Transcript | PodcastPipelineError] = Future()
+    future.set_exception(BrokenProcessPool("killed by the OOM killer"))
+
+    outcome = _outcome_of(future, tone_wav)
+
+    assert isinstance(outcome, TranscriptionError)
+    assert "a worker process died" in str(outcome)

@@ -23,6 +23,7 @@ from podcast_pipeline.transcription import (
     UnsupportedEngineError,
     transcribe_file,
 )
+from podcast_pipeline.transcription.engines import PocketSphinxEngine
 from podcast_pipeline.transcription.transcriber import transcribe_with_engine
 
 
@@ -83,11 +84,10 @@ def test_pocketsphinx_transcribes_generated_audio_with_its_bundled_model(
     assert transcript.processing_seconds > 0
 
 
-def test_pocketsphinx_accepts_a_model_dir_laid_out_like_its_own(tone_wav: Path) -> None:
-    pocketsphinx = pytest.importorskip("pocketsphinx")
-    bundled = Path(pocketsphinx.get_model_path("en-us"))
-
-    transcript = transcribe_file(tone_wav, model_dir=bundled)
+def test_pocketsphinx_accepts_a_model_dir_laid_out_like_its_own(
+    tone_wav: Path, bundled_model_dir: Path
+) -> None:
+    transcript = transcribe_file(tone_wav, model_dir=bundled_model_dir)
 
     assert transcript.engine == "pocketsphinx"
 
@@ -99,6 +99,61 @@ def test_pocketsphinx_refuses_an_incomplete_model_dir(
 
     with pytest.raises(ModelDirectoryError, match="acoustic model"):
         transcribe_file(tone_wav, model_dir=tmp_path / "model")
+
+
+@pytest.fixture
+def bundled_model_dir() -> Path:
+    """The US English model that ships inside the pocketsphinx wheel."""
+    return Path(pytest.importorskip("pocketsphinx").get_model_path("en-us"))
+
+
+@pytest.fixture
+def copied_model_dir(tmp_path: Path, bundled_model_dir: Path) -> Path:
+    """A model dir linking to the bundled model's files, for breaking one of them."""
+    copy = tmp_path / "model"
+    copy.mkdir()
+    for item in bundled_model_dir.iterdir():
+        (copy / item.name).symlink_to(item)
+    return copy
+
+
+def test_a_language_model_pocketsphinx_cannot_read_is_a_model_error(
+    copied_model_dir: Path, tone_wav: Path
+) -> None:
+    language_model = copied_model_dir / "en-us.lm.bin"
+    language_model.unlink()
+    language_model.write_bytes(b"not a language model")
+
+    with pytest.raises(ModelDirectoryError, match="cannot load its model"):
+        transcribe_file(tone_wav, model_dir=copied_model_dir)
+
+
+@pytest.mark.parametrize(
+    ("broken_file", "content", "message"),
+    [
+        ("mdef", b"", "missing or empty"),
+        ("mdef", b"garbage", "not a PocketSphinx model definition"),
+        ("means", None, "missing or empty"),
+    ],
+)
+def test_acoustic_model_faults_are_caught_before_pocketsphinx_aborts(
+    copied_model_dir: Path,
+    bundled_model_dir: Path,
+    broken_file: str,
+    content: bytes | None,
+    message: str,
+) -> None:
+    acoustic = copied_model_dir / "en-us"
+    acoustic.unlink()
+    acoustic.mkdir()
+    for item in (bundled_model_dir / "en-us").iterdir():
+        if item.name != broken_file:
+            (acoustic / item.name).symlink_to(item)
+    if content is not None:
+        (acoustic / broken_file).write_bytes(content)
+
+    with pytest.raises(ModelDirectoryError, match=message):
+        PocketSphinxEngine(copied_model_dir)
 
 
 def test_audio_without_samples_is_an_input_error(
@@ -148,6 +203,12 @@ def test_every_input_error_exits_2_and_runtime_errors_exit_1() -> None:
         assert error.exit_code == 2
     assert issubclass(TranscriptionError, PodcastPipelineError)
     assert TranscriptionError.exit_code == 1
+
+
+def test_progress_of_audio_of_unknown_length_has_no_fraction(tmp_path: Path) -> None:
+    update = TranscriptionProgress(tmp_path / "live.mp3", 30.0, 0.0, chunks_done=1)
+
+    assert update.fraction is None
 
 
 def test_transcript_is_a_frozen_record_with_its_real_time_factor() -> None:
