@@ -1,9 +1,10 @@
 """Benchmark offline transcription: CPU per audio second, memory, both cores.
 
-Usage (from Project_02): ``../scripts/poetry run python
-benchmarks/bench_transcription.py [--audio PATH]``; the clip defaults to
-$PODCAST_TEST_AUDIO (the 49.5 s LJ Speech clip). Prints a markdown report and
-writes it to benchmarks/results/transcription.md.
+Usage (from Project_02):
+``../scripts/poetry run python benchmarks/bench_transcription.py [--audio PATH]``.
+The clip defaults to $PODCAST_TEST_AUDIO, else the 49.5 s LJ Speech clip in
+shared/data beside the repository. Prints a markdown report and writes it to
+benchmarks/results/transcription.md.
 """
 
 import argparse
@@ -31,6 +32,11 @@ from podcast_pipeline.transcription.transcriber import transcribe_with_engine
 
 T = TypeVar("T")
 RESULTS = Path(__file__).resolve().parent / "results" / "transcription.md"
+# The shared data lives beside the repository (see ../README.md).
+DEFAULT_CLIP = (
+    Path(__file__).resolve().parents[3]
+    / "shared/data/audio/lj-speech-fireside-chat.mp3"
+)
 
 
 @dataclass(frozen=True)
@@ -185,8 +191,8 @@ def main() -> int:
     parser.add_argument(
         "--audio",
         type=Path,
-        default=os.environ.get("PODCAST_TEST_AUDIO"),
-        help="speech clip (default: $PODCAST_TEST_AUDIO)",
+        default=os.environ.get("PODCAST_TEST_AUDIO", DEFAULT_CLIP),
+        help=f"speech clip (default: $PODCAST_TEST_AUDIO, else {DEFAULT_CLIP})",
     )
     parser.add_argument("--copies", type=int, default=4, help="files for the pool")
     parser.add_argument(
@@ -198,7 +204,7 @@ def main() -> int:
         help="also recognise the long MP3 (about 0.1 s CPU per audio second)",
     )
     args = parser.parse_args()
-    if args.audio is None or not Path(args.audio).is_file():
+    if not Path(args.audio).is_file():
         print(
             "bench_transcription: set PODCAST_TEST_AUDIO or --audio to the speech "
             f"clip (got {args.audio})",

@@ -137,13 +137,15 @@ def transcribe_many(
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     paths = list(paths)
+    if not paths:
+        return iter(())
     pool_size = min(workers or available_cpus(), len(paths))
     logger.info(
         "transcribing %d file(s) with %s in %d process(es)",
         len(paths),
         engine,
-        max(pool_size, 1),
+        pool_size,
     )
-    if pool_size <= 1:
+    if pool_size == 1:
         return _in_process(paths, engine, model_dir)
     return _in_pool(paths, engine, model_dir, pool_size)

@@ -127,7 +127,7 @@ def check_engine(name: str, model_dir: Path | None = None) -> None:
     Raises:
         UnsupportedEngineError: name is not in ENGINES.
         ModelDirectoryError: The engine needs a model directory and has none,
-            or model_dir is not a directory.
+            or model_dir is not a directory holding that engine's model.
         EngineUnavailableError: The engine's package is not installed.
     """
     if name not in ENGINES:
@@ -138,6 +138,8 @@ def check_engine(name: str, model_dir: Path | None = None) -> None:
         raise ModelDirectoryError(f"model directory not found: {model_dir}")
     if name == "vosk":
         check_vosk(model_dir)
+    elif model_dir is not None:
+        pocketsphinx_model_files(model_dir)
 
 
 def create_engine(name: str, model_dir: Path | None = None) -> SpeechEngine:

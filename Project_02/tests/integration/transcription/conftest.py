@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 AUDIO_VARIABLE = "PODCAST_TEST_AUDIO"
-EXAMPLE = "../shared/data/audio/lj-speech-fireside-chat.mp3"
+EXAMPLE = "shared/data/audio/lj-speech-fireside-chat.mp3 beside the repository"
 
 
 @pytest.fixture(scope="session")

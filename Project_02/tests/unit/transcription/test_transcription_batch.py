@@ -74,6 +74,8 @@ def test_bad_engine_choice_is_raised_before_any_file_is_touched(
         transcribe_many(good_and_bad_files, engine="whisper")
     with pytest.raises(ModelDirectoryError):
         transcribe_many(good_and_bad_files, engine="vosk")
+    with pytest.raises(ModelDirectoryError, match="acoustic model"):
+        transcribe_many(good_and_bad_files, model_dir=good_and_bad_files[0].parent)
 
 
 def test_workers_below_one_are_refused(good_and_bad_files: list[Path]) -> None:
