@@ -1,0 +1,259 @@
+"""The pipeline steps, shared by the CLI and the Airflow DAG.
+
+Each step opens the database itself and takes plain, serialisable arguments, so
+an Airflow task can call it with values from XCom and Params.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from podcast_pipeline.download import DownloadPolicy
+from podcast_pipeline.downloads import DownloadOutcome, download_all
+from podcast_pipeline.errors import FeedFetchError, FeedParseError, PodcastPipelineError
+from podcast_pipeline.feeds import check_feed_url, fetch_feed
+from podcast_pipeline.models import FeedValidators
+from podcast_pipeline.paths import feed_directory_name
+from podcast_pipeline.rss import parse_feed
+from podcast_pipeline.schema import schema_version
+from podcast_pipeline.storage import (
+    database,
+    get_validators,
+    mark_feed_unchanged,
+    pending_downloads,
+    store_feed,
+    update_episode,
+    utc_now,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FeedSnapshot:
+    """A fetched feed, saved to disk for the store step (XCom-friendly)."""
+
+    feed_url: str
+    not_modified: bool
+    body_path: str | None
+    etag: str | None
+    last_modified: str | None
+    bytes_received: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable copy (for XCom)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> FeedSnapshot:
+        """Rebuild a snapshot from :meth:`to_dict` output."""
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class FeedReport:
+    """Per-feed results of a fetch or store step, and the feeds that failed."""
+
+    done: tuple[str, ...]
+    failures: tuple[tuple[str, str], ...]
+    new_episodes: int = 0
+    bytes_received: int = 0
+
+
+@dataclass(frozen=True)
+class DownloadReport:
+    """What a download step did."""
+
+    attempted: int
+    downloaded: int
+    failed: int
+    refused: int
+    bytes_transferred: int
+    seconds: float
+
+
+def prepare_database(db_path: Path) -> int:
+    """Create or migrate the database; return its schema version."""
+    with database(db_path) as connection:
+        return schema_version(connection)
+
+
+def _raise_if_all_failed(
+    failures: Sequence[tuple[str, str]],
+    total: int,
+    error_type: type[PodcastPipelineError],
+) -> None:
+    if failures and len(failures) == total:
+        more = f" (and {total - 1} more feeds)" if total > 1 else ""
+        raise error_type(f"{failures[0][1]}{more}")
+    for url, message in failures:
+        logger.error("Feed %s failed: %s", url, message)
+
+
+def fetch_feeds(
+    feed_urls: Sequence[str],
+    db_path: Path,
+    feeds_dir: Path,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[list[FeedSnapshot], FeedReport]:
+    """Fetch each feed with a conditional GET and save changed bodies to ``feeds_dir``.
+
+    Args:
+        feed_urls: The feeds (http or https).
+        db_path: The database holding each feed's ETag / Last-Modified.
+        feeds_dir: Where bodies are written for :func:`store_feeds`.
+        sleep: Waits between attempts.
+
+    Returns:
+        The snapshots of the feeds fetched, and a report with the failures.
+
+    Raises:
+        InputError: A feed URL is not http(s).
+        FeedFetchError: Every feed failed (one failing feed only is logged).
+    """
+    for url in feed_urls:
+        check_feed_url(url)
+    with database(db_path) as connection:
+        stored = {url: get_validators(connection, url) for url in feed_urls}
+    feeds_dir.mkdir(parents=True, exist_ok=True)
+    snapshots: list[FeedSnapshot] = []
+    failures: list[tuple[str, str]] = []
+    with requests.Session() as session:
+        for url in feed_urls:
+            try:
+                result = fetch_feed(session, url, stored[url], sleep=sleep)
+            except FeedFetchError as error:
+                failures.append((url, str(error)))
+                continue
+            body_path = None
+            if not result.not_modified:
+                body_file = feeds_dir / f"{feed_directory_name(url)}.xml"
+                body_file.write_bytes(result.body)
+                body_path = str(body_file)
+            snapshots.append(
+                FeedSnapshot(
+                    url,
+                    result.not_modified,
+                    body_path,
+                    result.validators.etag,
+                    result.validators.last_modified,
+                    result.bytes_received,
+                )
+            )
+    _raise_if_all_failed(failures, len(feed_urls), FeedFetchError)
+    report = FeedReport(
+        done=tuple(snapshot.feed_url for snapshot in snapshots),
+        failures=tuple(failures),
+        bytes_received=sum(snapshot.bytes_received for snapshot in snapshots),
+    )
+    return snapshots, report
+
+
+def store_feeds(snapshots: Sequence[FeedSnapshot], db_path: Path) -> FeedReport:
+    """Parse the fetched bodies and upsert their episodes, one transaction per feed.
+
+    A feed that fails to parse changes nothing in the database (not even its
+    validators, so it is fetched in full next time).
+
+    Raises:
+        FeedParseError: Every changed feed was refused.
+    """
+    failures: list[tuple[str, str]] = []
+    done: list[str] = []
+    new_episodes = 0
+    with database(db_path) as connection:
+        for snapshot in snapshots:
+            if snapshot.not_modified or snapshot.body_path is None:
+                mark_feed_unchanged(connection, snapshot.feed_url)
+                done.append(snapshot.feed_url)
+                continue
+            try:
+                episodes = parse_feed(
+                    Path(snapshot.body_path).read_bytes(), snapshot.feed_url
+                )
+            except (FeedParseError, OSError) as error:
+                failures.append((snapshot.feed_url, str(error)))
+                continue
+            validators = FeedValidators(snapshot.etag, snapshot.last_modified)
+            result = store_feed(connection, snapshot.feed_url, episodes, validators)
+            new_episodes += result.new
+            done.append(snapshot.feed_url)
+    _raise_if_all_failed(failures, len(snapshots), FeedParseError)
+    return FeedReport(
+        done=tuple(done), failures=tuple(failures), new_episodes=new_episodes
+    )
+
+
+def _record(connection: Any, outcome: DownloadOutcome) -> None:
+    episode_id = outcome.episode.episode_id
+    if outcome.file is not None:
+        update_episode(
+            connection,
+            episode_id,
+            count_attempt=True,
+            download_status="downloaded",
+            file_path=str(outcome.file.path),
+            file_bytes=outcome.file.size,
+            sha256=outcome.file.sha256,
+            downloaded_at=utc_now(),
+            download_error=None,
+        )
+    else:
+        update_episode(
+            connection,
+            episode_id,
+            count_attempt=True,
+            download_status="refused" if outcome.refused else "failed",
+            download_error=outcome.error,
+        )
+
+
+def download_episodes(  # pylint: disable=too-many-arguments  # keyword-only options
+    db_path: Path,
+    audio_dir: Path,
+    *,
+    max_episodes: int,
+    workers: int,
+    policy: DownloadPolicy | None = None,
+    on_outcome: Callable[[DownloadOutcome], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DownloadReport:
+    """Download up to ``max_episodes`` pending episodes, newest first, and record each.
+
+    Every outcome is written (``UPDATE`` of the download columns) as soon as it
+    is known, so a crash later loses nothing already done.
+    """
+    started = time.monotonic()
+    policy = policy or DownloadPolicy()
+    counts = {"downloaded": 0, "failed": 0, "refused": 0}
+    transferred = 0
+    with database(db_path) as connection:
+        pending = pending_downloads(connection, max_episodes)
+        logger.info("%d episodes to download (max %d)", len(pending), max_episodes)
+        for outcome in download_all(
+            pending, audio_dir, policy, workers=workers, sleep=sleep
+        ):
+            _record(connection, outcome)
+            if outcome.file is not None:
+                counts["downloaded"] += 1
+                transferred += outcome.file.bytes_transferred
+            else:
+                counts["refused" if outcome.refused else "failed"] += 1
+            if on_outcome is not None:
+                on_outcome(outcome)
+    return DownloadReport(
+        attempted=len(pending),
+        downloaded=counts["downloaded"],
+        failed=counts["failed"],
+        refused=counts["refused"],
+        bytes_transferred=transferred,
+        seconds=time.monotonic() - started,
+    )

@@ -1,0 +1,91 @@
+"""Render stored episodes and run summaries as text (pure functions)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from podcast_pipeline.runner import RunSummary
+
+_TABLE_COLUMNS = (
+    ("id", 4),
+    ("published", 10),
+    ("status", 11),
+    ("MB", 6),
+    ("transcript", 10),
+    ("title", 40),
+)
+
+
+def episode_status(row: dict[str, Any]) -> str:
+    """The status shown for an episode: its download status, or the transcript's."""
+    if row.get("transcript") is not None:
+        return "transcribed"
+    return str(row["download_status"])
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def episodes_table(rows: Sequence[dict[str, Any]]) -> str:
+    """A fixed-width table of episodes, newest first, with a count line."""
+    header = "  ".join(name.ljust(width) for name, width in _TABLE_COLUMNS).rstrip()
+    lines = [header, "  ".join("-" * width for _, width in _TABLE_COLUMNS)]
+    for row in rows:
+        size = row.get("file_bytes")
+        if row.get("transcript") is not None:
+            transcript = f"{len(row['transcript'].split())} words"
+        else:
+            transcript = "error" if row.get("transcript_error") else "-"
+        cells = (
+            str(row["id"]),
+            (row.get("published_at") or "")[:10],
+            episode_status(row),
+            f"{size / 1e6:.1f}" if size else "-",
+            transcript,
+            row["title"],
+        )
+        lines.append(
+            "  ".join(
+                _shorten(cell, width).ljust(width)
+                for cell, (_, width) in zip(cells, _TABLE_COLUMNS, strict=True)
+            ).rstrip()
+        )
+        if row.get("download_error") and row["download_status"] != "downloaded":
+            lines.append(f"      error: {_shorten(row['download_error'], 100)}")
+    lines.append(f"{len(rows)} episodes")
+    return "\n".join(lines)
+
+
+def episodes_json(rows: Sequence[dict[str, Any]]) -> str:
+    """The episodes as a JSON array (every stored column plus ``status``)."""
+    return json.dumps(
+        [{**row, "status": episode_status(row)} for row in rows],
+        indent=2,
+        ensure_ascii=False,
+    )
+
+
+def run_summary_text(summary: RunSummary) -> str:
+    """The lines printed at the end of ``podcast-pipeline run``."""
+    fetched, downloads = summary.fetched, summary.downloads
+    lines = [
+        f"feeds: {len(fetched.done)} fetched ({fetched.bytes_received} bytes), "
+        f"{len(summary.feed_failures)} failed; "
+        f"{summary.stored.new_episodes} new episodes stored",
+        f"downloads: {downloads.downloaded} of {downloads.attempted} downloaded, "
+        f"{downloads.failed} failed, {downloads.refused} refused; "
+        f"{downloads.bytes_transferred / 1e6:.1f} MB in {downloads.seconds:.1f} s",
+    ]
+    if summary.transcripts is not None:
+        transcripts = summary.transcripts
+        lines.append(
+            f"transcripts: {transcripts.transcribed} of {transcripts.attempted} "
+            f"transcribed, {transcripts.failed} failed"
+        )
+    lines.extend(
+        f"failed feed {url}: {message}" for url, message in summary.feed_failures
+    )
+    return "\n".join(lines)

@@ -1,0 +1,187 @@
+"""Downloads against a real local server that injects every fault of the issue."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import requests
+
+from podcast_pipeline.download import DownloadedFile, DownloadPolicy, download_file
+from podcast_pipeline.errors import DiskSpaceError, DownloadError, DownloadRefusedError
+from podcast_pipeline.retry import RetryPolicy
+from tests.support.server import Fault, FaultServer, Route
+
+FAST = RetryPolicy(
+    max_attempts=4,
+    base_delay=0.01,
+    max_delay=0.05,
+    max_total_seconds=30,
+    read_timeout=0.5,
+)
+POLICY = DownloadPolicy(retry=FAST, min_free_bytes=0, chunk_bytes=1024)
+
+
+class Sleeps(list[float]):
+    """Records the waits instead of sleeping."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def fetch(
+    url: str,
+    target: Path,
+    policy: DownloadPolicy = POLICY,
+    sleeps: Sleeps | None = None,
+) -> DownloadedFile:
+    with requests.Session() as session:
+        return download_file(
+            session,
+            url,
+            target,
+            policy,
+            sleep=sleeps if sleeps is not None else Sleeps(),
+        )
+
+
+def assert_complete(target: Path, body: bytes) -> None:
+    assert target.read_bytes() == body
+    assert not target.with_name(target.name + ".part").exists()
+
+
+def test_plain_download_records_size_and_sha256(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    url = server.add("/a.mp3", Route(mp3_bytes))
+    result = fetch(url, tmp_path / "a.mp3")
+    assert_complete(tmp_path / "a.mp3", mp3_bytes)
+    assert result.size == len(mp3_bytes)
+    assert result.sha256 == hashlib.sha256(mp3_bytes).hexdigest()
+    assert result.attempts == 1
+
+
+def test_429_with_retry_after_waits_as_told(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    url = server.add("/a.mp3", Route(mp3_bytes, faults=[Fault("status", 429, "2")]))
+    sleeps = Sleeps()
+    fetch(url, tmp_path / "a.mp3", sleeps=sleeps)
+    assert sleeps == [2.0]
+    assert_complete(tmp_path / "a.mp3", mp3_bytes)
+
+
+def test_503_then_200_succeeds(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    route = Route(mp3_bytes, faults=[Fault("status", 503), Fault("status", 502)])
+    result = fetch(server.add("/a.mp3", route), tmp_path / "a.mp3")
+    assert result.attempts == 3
+    assert_complete(tmp_path / "a.mp3", mp3_bytes)
+
+
+@pytest.mark.parametrize("kind", ["drop", "short"])
+def test_cut_body_resumes_with_range(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path, kind: str
+) -> None:
+    cut = len(mp3_bytes) // 2
+    route = Route(mp3_bytes, faults=[Fault(kind, cut_at=cut)])
+    result = fetch(server.add("/a.mp3", route), tmp_path / "a.mp3")
+    assert_complete(tmp_path / "a.mp3", mp3_bytes)
+    assert "Range" not in route.requests[0]
+    resumed_at = int(route.requests[1]["Range"].removeprefix("bytes=").rstrip("-"))
+    assert 0 < resumed_at <= cut  # whole chunks received before the cut are kept
+    assert result.bytes_transferred == len(mp3_bytes)
+
+
+def test_cut_body_without_range_support_restarts(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    route = Route(mp3_bytes, supports_range=False, faults=[Fault("short", cut_at=100)])
+    fetch(server.add("/a.mp3", route), tmp_path / "a.mp3")
+    assert_complete(tmp_path / "a.mp3", mp3_bytes)
+
+
+def test_response_slower_than_the_timeout_is_retried(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    route = Route(mp3_bytes, faults=[Fault("slow", delay=1.5)])
+    result = fetch(server.add("/a.mp3", route), tmp_path / "a.mp3")
+    assert result.attempts == 2
+    assert_complete(tmp_path / "a.mp3", mp3_bytes)
+
+
+def test_persistent_failure_is_bounded_and_leaves_no_final_file(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    route = Route(mp3_bytes, faults=[Fault("short", cut_at=100)] * 10)
+    with pytest.raises(DownloadError, match="failed after 4 attempts"):
+        fetch(server.add("/a.mp3", route), tmp_path / "a.mp3")
+    assert not (tmp_path / "a.mp3").exists()
+    assert len(route.requests) == 4
+    assert (tmp_path / "a.mp3.part").stat().st_size < len(mp3_bytes)
+
+
+def test_partial_file_from_an_earlier_run_is_resumed(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    (tmp_path / "a.mp3.part").write_bytes(mp3_bytes[:1000])
+    route = Route(mp3_bytes)
+    result = fetch(server.add("/a.mp3", route), tmp_path / "a.mp3")
+    assert route.requests[0]["Range"] == "bytes=1000-"
+    assert result.bytes_transferred == len(mp3_bytes) - 1000
+    assert_complete(tmp_path / "a.mp3", mp3_bytes)
+
+
+def test_stale_oversized_partial_restarts_after_416(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    (tmp_path / "a.mp3.part").write_bytes(b"x" * (len(mp3_bytes) + 10))
+    fetch(server.add("/a.mp3", Route(mp3_bytes)), tmp_path / "a.mp3")
+    assert_complete(tmp_path / "a.mp3", mp3_bytes)
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "ftp://e.org/a.mp3", "http:///nohost"]
+)
+def test_non_http_urls_are_refused(tmp_path: Path, url: str) -> None:
+    with pytest.raises(DownloadRefusedError, match="non-http"):
+        fetch(url, tmp_path / "a.mp3")
+
+
+def test_file_above_the_cap_is_refused_before_download(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    policy = DownloadPolicy(retry=FAST, max_bytes=1000, min_free_bytes=0)
+    with pytest.raises(DownloadRefusedError, match="above the 1000 cap"):
+        fetch(server.add("/big.mp3", Route(mp3_bytes)), tmp_path / "big.mp3", policy)
+    assert not list(tmp_path.iterdir())
+
+
+def test_non_audio_response_is_refused(server: FaultServer, tmp_path: Path) -> None:
+    url = server.add("/a.mp3", Route(b"<html>login</html>", content_type="text/html"))
+    with pytest.raises(DownloadRefusedError, match="not audio"):
+        fetch(url, tmp_path / "a.mp3")
+    assert not list(tmp_path.iterdir())
+
+
+def test_http_404_fails_without_retrying(server: FaultServer, tmp_path: Path) -> None:
+    with pytest.raises(DownloadError, match="HTTP 404"):
+        fetch(server.url("/missing.mp3"), tmp_path / "a.mp3")
+
+
+def test_not_enough_disk_space_is_refused_first(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    policy = DownloadPolicy(retry=FAST, min_free_bytes=2**62)
+    with pytest.raises(DiskSpaceError, match="not enough free disk"):
+        fetch(server.add("/a.mp3", Route(mp3_bytes)), tmp_path / "a.mp3", policy)
+    assert not (tmp_path / "a.mp3").exists()
+
+
+def test_unreachable_server_fails_after_bounded_attempts(tmp_path: Path) -> None:
+    with FaultServer() as closed:
+        url = closed.url("/a.mp3")  # bound but never served, then closed
+    with pytest.raises(DownloadError, match="failed after 4 attempts"):
+        fetch(url, tmp_path / "a.mp3")

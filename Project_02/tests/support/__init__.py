@@ -1,0 +1,1 @@
+"""Test helpers: a fault-injecting HTTP server, generated feeds and audio."""

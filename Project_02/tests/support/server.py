@@ -1,0 +1,176 @@
+"""A real HTTP server on 127.0.0.1 that serves feeds and audio and injects faults."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One injected fault, used for one request.
+
+    kinds: ``status`` (answer ``status`` with ``retry_after``), ``drop`` (reset
+    the connection after ``cut_at`` body bytes), ``short`` (announce the full
+    length, send ``cut_at`` bytes, close), ``slow`` (wait ``delay`` s first).
+    """
+
+    kind: str
+    status: int = 503
+    retry_after: str | None = None
+    cut_at: int = 0
+    delay: float = 0.0
+
+
+@dataclass
+class Route:
+    """What the server answers for one path."""
+
+    body: bytes
+    content_type: str = "audio/mpeg"
+    etag: str | None = None
+    last_modified: str | None = None
+    supports_range: bool = True
+    faults: list[Fault] = field(default_factory=list)
+    requests: list[dict[str, str]] = field(default_factory=list)
+
+
+class FaultServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer with routes, injected faults and a byte counter."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.routes: dict[str, Route] = {}
+        self.latency = 0.0
+        self.body_bytes_sent = 0
+        self.lock = threading.Lock()
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        """The full URL of ``path``."""
+        return f"{self.base_url}{path}"
+
+    def add(self, path: str, route: Route) -> str:
+        """Serve ``route`` at ``path``; returns its URL."""
+        self.routes[path] = route
+        return self.url(path)
+
+    def start(self) -> FaultServer:
+        """Serve in a daemon thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.shutdown()
+        self.server_close()
+
+    def count(self, sent: int) -> None:
+        """Add to the body bytes sent."""
+        with self.lock:
+            self.body_bytes_sent += sent
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FaultServer
+    protocol_version = "HTTP/1.1"
+
+    def handle(self) -> None:
+        """Serve, ignoring clients that hang up (they do, on purpose, in tests)."""
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (base signature)
+        """Keep test output quiet."""
+
+    def do_GET(self) -> None:  # pylint: disable=invalid-name  # http.server API
+        route = self.server.routes.get(self.path.split("?")[0])
+        if self.server.latency:
+            time.sleep(self.server.latency)
+        if route is None:
+            self._answer(404, b"not found", "text/plain")
+            return
+        route.requests.append(dict(self.headers.items()))
+        fault = route.faults.pop(0) if route.faults else None
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.delay)
+        if fault is not None and fault.kind == "status":
+            extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            self._answer(fault.status, b"try later", "text/plain", extra)
+            return
+        if route.etag and self.headers.get("If-None-Match") == route.etag:
+            self._answer(304, b"", route.content_type, {"ETag": route.etag})
+            return
+        if route.last_modified and self.headers.get("If-Modified-Since") == (
+            route.last_modified
+        ):
+            self._answer(304, b"", route.content_type)
+            return
+        self._serve_body(route, fault)
+
+    def _serve_body(self, route: Route, fault: Fault | None) -> None:
+        body, status, start = route.body, 200, 0
+        headers = {"Accept-Ranges": "bytes"} if route.supports_range else {}
+        requested = self.headers.get("Range", "")
+        if route.supports_range and requested.startswith("bytes="):
+            start = int(requested[len("bytes=") :].split("-")[0])
+            if start >= len(route.body):
+                self._answer(416, b"", "text/plain")
+                return
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{len(body) - 1}/{len(body)}"
+            body = body[start:]
+        if route.etag:
+            headers["ETag"] = route.etag
+        if route.last_modified:
+            headers["Last-Modified"] = route.last_modified
+        if fault is not None and fault.kind in {"drop", "short"}:
+            self._send_head(status, len(body), route.content_type, headers)
+            self.wfile.write(body[: fault.cut_at])
+            self.wfile.flush()
+            self.server.count(min(fault.cut_at, len(body)))
+            if fault.kind == "drop":  # RST instead of FIN: a connection reset
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+            self.close_connection = True
+            return
+        self._answer(status, body, route.content_type, headers)
+
+    def _send_head(
+        self, status: int, length: int, content_type: str, headers: dict[str, str]
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(length))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+
+    def _answer(
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self._send_head(
+            status, len(body) if status != 304 else 0, content_type, headers or {}
+        )
+        if status != 304:
+            self.wfile.write(body)
+            self.server.count(len(body))
