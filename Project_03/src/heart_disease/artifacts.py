@@ -2,6 +2,7 @@
 
 import json
 import logging
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,7 @@ def load_model(model_dir: Path) -> Any:
         )
     try:
         untrusted = set(skops.io.get_untrusted_types(file=path))
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as error:
         raise ModelLoadError(f"{path}: not a readable skops file: {error}") from error
     unexpected = sorted(untrusted - TRUSTED_TYPES)
     if unexpected:

@@ -2,8 +2,8 @@
 
 import numpy as np
 from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.pipeline import Pipeline
+from sklearn.impute import MissingIndicator, SimpleImputer
+from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from heart_disease.schema import (
@@ -25,15 +25,34 @@ def build_preprocessor() -> ColumnTransformer:
     Returns:
         A ``ColumnTransformer`` taking the raw feature columns.
     """
+    measured_value = Pipeline(
+        [
+            (
+                "impute",
+                SimpleImputer(
+                    missing_values=0, strategy="median", keep_empty_features=True
+                ),
+            ),
+            ("scale", StandardScaler()),
+        ]
+    )
     zero_as_missing = Pipeline(
         [
             # Blank cells and zeros both mean "not measured": fold blanks into 0.
             ("blank_as_zero", SimpleImputer(strategy="constant", fill_value=0)),
             (
-                "impute",
-                SimpleImputer(missing_values=0, strategy="median", add_indicator=True),
+                "impute_and_flag",
+                FeatureUnion(
+                    [
+                        ("value", measured_value),
+                        # Always present, even when the training rows have no zero.
+                        (
+                            "not_measured",
+                            MissingIndicator(missing_values=0, features="all"),
+                        ),
+                    ]
+                ),
             ),
-            ("scale", StandardScaler()),
         ]
     )
     other_numeric = Pipeline(

@@ -145,7 +145,15 @@ def _check_columns(frame: pd.DataFrame, *, require_target: bool) -> list[Problem
     unexpected = [str(c) for c in frame.columns if c not in known]
     problems = []
     if missing:
-        problems.append(Problem("error", f"missing columns: {', '.join(missing)}"))
+        hint = ""
+        if {"cp", "trestbps", "chol"} <= {str(c) for c in frame.columns}:
+            hint = (
+                " (this looks like the UCI schema; `heart-disease download` "
+                "converts it)"
+            )
+        problems.append(
+            Problem("error", f"missing columns: {', '.join(missing)}{hint}")
+        )
     if unexpected:
         problems.append(
             Problem("warning", f"ignoring unexpected columns: {', '.join(unexpected)}")

@@ -1,0 +1,96 @@
+"""Shared fixtures: small synthetic heart tables, the real data, a local HTTP server."""
+
+import functools
+import http.server
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from heart_disease.schema import FEATURES, TARGET
+
+
+def make_heart_frame(rows: int = 120, seed: int = 0) -> pd.DataFrame:
+    """Build a plausible heart table whose target depends on the features."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "Age": rng.integers(30, 78, rows),
+            "Sex": rng.choice(["M", "F"], rows, p=[0.75, 0.25]),
+            "ChestPainType": rng.choice(["ATA", "NAP", "ASY", "TA"], rows),
+            "RestingBP": rng.integers(100, 180, rows),
+            "Cholesterol": rng.integers(150, 350, rows),
+            "FastingBS": rng.integers(0, 2, rows),
+            "RestingECG": rng.choice(["Normal", "ST", "LVH"], rows),
+            "MaxHR": rng.integers(80, 200, rows),
+            "ExerciseAngina": rng.choice(["Y", "N"], rows),
+            "Oldpeak": rng.integers(0, 40, rows) / 10,
+            "ST_Slope": rng.choice(["Up", "Flat", "Down"], rows),
+        }
+    )
+    score = (
+        0.05 * (frame["Age"] - 54)
+        + 1.5 * (frame["ChestPainType"] == "ASY")
+        + 1.2 * (frame["ExerciseAngina"] == "Y")
+        + 0.8 * frame["Oldpeak"]
+        - 1.5 * (frame["ST_Slope"] == "Up")
+        - 0.02 * (frame["MaxHR"] - 140)
+        + rng.normal(0, 0.8, rows)
+    )
+    frame[TARGET] = (score > score.median()).astype(int)
+    assert list(frame.columns) == [*FEATURES, TARGET]
+    return frame
+
+
+@pytest.fixture
+def heart_frame() -> pd.DataFrame:
+    return make_heart_frame()
+
+
+@pytest.fixture
+def heart_csv(tmp_path: Path, heart_frame: pd.DataFrame) -> Path:
+    path = tmp_path / "heart.csv"
+    heart_frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def heart_data() -> Path:
+    """The real heart.csv from $HEART_DATA: skipped when absent, failed under CI."""
+    value = os.environ.get("HEART_DATA", "")
+    if not Path(value).is_file() or not value:
+        reason = (
+            f"HEART_DATA={value} does not exist" if value else "HEART_DATA is unset"
+        )
+        message = f"{reason}: point it at ../shared/data/heart/heart.csv"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return Path(value)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Keep the test output clean."""
+
+
+@pytest.fixture
+def serve_directory() -> Iterator[Callable[[Path], str]]:
+    """Serve a folder over HTTP on 127.0.0.1; yields a function returning its URL."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def start(root: Path) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,195 @@
+"""Each validation rule, on small tables built from the synthetic fixture."""
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from heart_disease.errors import DataValidationError
+from heart_disease.validation import SplitPlan, raise_for_errors, validate_frame
+
+Mutation = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+def _set(column: str, row: int, value: object) -> Mutation:
+    def mutate(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = frame.copy()
+        values = frame[column].tolist()
+        values[row] = value
+        frame[column] = values
+        return frame
+
+    return mutate
+
+
+def test_clean_table_has_no_problems(heart_frame: pd.DataFrame) -> None:
+    report = validate_frame(heart_frame, split=SplitPlan())
+    assert report.usable
+    assert not report.problems
+    assert report.rows == 120
+    assert sum(report.target_counts.values()) == 120
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        pytest.param(
+            lambda f: f.drop(columns=["MaxHR", "ST_Slope"]),
+            "missing columns: MaxHR, ST_Slope",
+            id="missing-columns",
+        ),
+        pytest.param(
+            lambda f: f.drop(columns=["HeartDisease"]),
+            "missing columns: HeartDisease",
+            id="missing-target",
+        ),
+        pytest.param(_set("Age", 3, "old"), "Age must be numeric", id="wrong-type"),
+        pytest.param(
+            lambda f: f.assign(Oldpeak=np.nan),
+            "columns entirely empty: Oldpeak",
+            id="entirely-null",
+        ),
+        pytest.param(
+            _set("ChestPainType", 0, "XYZ"),
+            "ChestPainType has unknown codes 'XYZ'",
+            id="unknown-code",
+        ),
+        pytest.param(
+            _set("Sex", 1, "m"), "Sex has unknown codes 'm'", id="codes-are-exact"
+        ),
+        pytest.param(
+            _set("MaxHR", 2, 400), "MaxHR outside the physiological range", id="maxhr"
+        ),
+        pytest.param(
+            _set("Age", 2, 150), "Age outside the physiological range", id="age"
+        ),
+        pytest.param(
+            _set("RestingBP", 2, 20),
+            "RestingBP outside the physiological range",
+            id="bp-low-but-not-zero",
+        ),
+        pytest.param(
+            _set("Cholesterol", 2, -5),
+            "Cholesterol outside the physiological range",
+            id="negative-cholesterol",
+        ),
+        pytest.param(
+            _set("FastingBS", 2, 2),
+            "FastingBS outside the physiological range (0 or 1)",
+            id="fastingbs-binary",
+        ),
+        pytest.param(
+            _set("HeartDisease", 2, 3), "HeartDisease must be 0 or 1", id="target-code"
+        ),
+        pytest.param(
+            _set("HeartDisease", 2, np.nan),
+            "HeartDisease is empty in 1 rows",
+            id="target-missing",
+        ),
+        pytest.param(
+            lambda f: f.assign(HeartDisease=1),
+            "HeartDisease has a single class",
+            id="single-class",
+        ),
+        pytest.param(lambda f: f.head(0), "the table has no rows", id="empty-table"),
+        pytest.param(
+            lambda f: pd.concat([f, f[["Age"]]], axis=1),
+            "repeated columns: Age",
+            id="repeated-column",
+        ),
+    ],
+)
+def test_unusable_tables_are_reported(
+    heart_frame: pd.DataFrame, mutate: Mutation, expected: str
+) -> None:
+    report = validate_frame(mutate(heart_frame), split=SplitPlan())
+    assert not report.usable
+    assert any(expected in message for message in report.errors), report.errors
+
+
+def test_too_few_rows_to_split_and_cross_validate(heart_frame: pd.DataFrame) -> None:
+    small = pd.concat(
+        [
+            heart_frame[heart_frame.HeartDisease == 0].head(20),
+            heart_frame[heart_frame.HeartDisease == 1].head(4),
+        ]
+    )
+    report = validate_frame(small, split=SplitPlan(test_size=0.2, cv_folds=5))
+    assert any("too few rows" in m and "has 4 distinct" in m for m in report.errors)
+    # The same rows are fine for prediction, where no split happens.
+    assert validate_frame(small, split=None).usable
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        pytest.param(
+            lambda f: f.assign(PatientId=range(len(f))),
+            "ignoring unexpected columns: PatientId",
+            id="unexpected-column",
+        ),
+        pytest.param(
+            lambda f: pd.concat([f, f.head(2)], ignore_index=True),
+            "2 duplicate rows",
+            id="duplicates",
+        ),
+        pytest.param(
+            _set("Cholesterol", 0, 0),
+            "1 rows with Cholesterol == 0 (not measured)",
+            id="zero-cholesterol",
+        ),
+        pytest.param(
+            _set("RestingBP", 0, 0),
+            "1 rows with RestingBP == 0 (not measured)",
+            id="zero-bp",
+        ),
+        pytest.param(
+            _set("Oldpeak", 0, np.nan),
+            "missing cells will be imputed (Oldpeak: 1)",
+            id="missing-cell",
+        ),
+        pytest.param(
+            _set("ST_Slope", 0, np.nan),
+            "missing cells will be imputed (ST_Slope: 1)",
+            id="missing-code",
+        ),
+    ],
+)
+def test_survivable_problems_are_warnings(
+    heart_frame: pd.DataFrame, mutate: Mutation, expected: str
+) -> None:
+    report = validate_frame(mutate(heart_frame), split=SplitPlan())
+    assert report.usable, report.errors
+    assert any(expected in message for message in report.warnings), report.warnings
+
+
+def test_target_is_optional_for_prediction(heart_frame: pd.DataFrame) -> None:
+    report = validate_frame(
+        heart_frame.drop(columns="HeartDisease"), require_target=False
+    )
+    assert report.usable
+    assert not report.target_counts
+
+
+def test_uci_lowercase_schema_is_refused_naming_the_missing_columns() -> None:
+    uci = pd.DataFrame(
+        [[63, 1, 1, 145, 233, 1, 2, 150, 0, 2.3, 3, 0, 6, 0]],
+        columns=[
+            *("age", "sex", "cp", "trestbps", "chol", "fbs", "restecg"),
+            *("thalach", "exang", "oldpeak", "slope", "ca", "thal", "num"),
+        ],
+    )
+    report = validate_frame(uci)
+    with pytest.raises(DataValidationError, match=r"uci\.csv is not usable") as caught:
+        raise_for_errors(report, "uci.csv")
+    message = str(caught.value)
+    for column in ("Age", "ChestPainType", "RestingBP", "ST_Slope", "HeartDisease"):
+        assert column in message
+    assert "looks like the UCI schema" in message
+
+
+def test_all_errors_are_raised_in_one_message(heart_frame: pd.DataFrame) -> None:
+    broken = _set("MaxHR", 0, 999)(heart_frame.drop(columns="Sex"))
+    with pytest.raises(DataValidationError, match="missing columns: Sex; MaxHR"):
+        raise_for_errors(validate_frame(broken), "broken.csv")
