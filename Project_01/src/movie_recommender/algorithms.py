@@ -7,7 +7,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from movie_recommender.options import DEFAULT_ALGORITHM, Settings
-from movie_recommender.preferences import Adjacency, threshold
+from movie_recommender.preferences import Adjacency, Counts, threshold
 
 ALGORITHMS = ("fans", "cooccurrence", "classic")
 CLASSIC_LIKED_ABOVE = 4.0  # the original: rating > 4, i.e. 4.5 and 5.0
@@ -58,14 +58,25 @@ class Recommender:
         by_user: sp.csr_matrix,
         by_item: sp.csc_matrix,
         genres: sp.csr_matrix | None = None,
+        view_counts: dict[tuple[float, bool], tuple[Counts, Counts]] | None = None,
     ) -> None:
-        """Keep the rating matrices (users x items) and the items x genres matrix."""
+        """Keep the rating matrices and the items x genres matrix.
+
+        Args:
+            by_user: users x items ratings, rows sorted by rating (highest first).
+            by_item: the same as CSC, columns sorted by rating (highest first).
+            genres: items x genres indicator (no genre boost when None).
+            view_counts: precomputed threshold views, see :func:`threshold`.
+        """
         self._by_user = by_user
         self._by_item = by_item
         n_items = by_item.shape[1]
         self._genres = sp.csr_matrix((n_items, 1)) if genres is None else genres
         self._genre_counts = np.asarray(self._genres.sum(axis=1)).ravel()
-        self._views: dict[tuple[float, bool], Adjacency] = {}
+        self._views = {
+            key: threshold(by_user, by_item, key[0], strict=key[1], counts=counts)
+            for key, counts in (view_counts or {}).items()
+        }
         self._popularity = np.diff(by_item.indptr).astype(np.int64)
 
     @property
@@ -120,8 +131,9 @@ class Recommender:
         similar = counts / similar_users.size
         kept = np.flatnonzero(similar > settings.min_share)
         reached = np.zeros(liked.n_users, dtype=bool)
-        reached[liked.users_of_items(kept)] = True
-        everyone = liked.item_counts()[kept] / int(reached.sum())
+        for item in kept:  # slices, no copies: cheap even for blockbusters
+            reached[liked.users_of(int(item))] = True
+        everyone = liked.item_count[kept] / int(reached.sum())
         note = (
             f"no other movie was liked by more than {settings.min_share:.0%} of the "
             f"{similar_users.size} users who liked this one"
@@ -182,7 +194,7 @@ class Recommender:
         liked: npt.NDArray[np.int32],
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
         """Movies the fans liked and their share of the fans' 1/sqrt(activity) votes."""
-        per_user = np.diff(targets.user_ptr)[fans]
+        per_user = targets.user_count[fans]
         weight = 1.0 / np.sqrt(np.maximum(per_user, 1).astype(np.float64))
         votes = np.bincount(
             liked, weights=np.repeat(weight, per_user), minlength=self.n_items

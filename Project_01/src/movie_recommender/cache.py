@@ -1,8 +1,9 @@
 """Store a built index on disk and load it back, keyed by the input files.
 
-Arrays go to ``.npy``/``.npz`` files read with ``allow_pickle=False``; texts to
-JSON. A manifest records each source file's size, mtime and sha256 and each
-cache file's size; anything missing, stale or unreadable means "rebuild".
+Arrays go to ``.npy`` files read with ``allow_pickle=False`` (no pickle at all);
+texts to JSON. A manifest records each source file's size, mtime and sha256, and
+each array's CRC-32; anything missing, stale, damaged or inconsistent means
+"rebuild", never "trust".
 """
 
 import hashlib
@@ -10,7 +11,7 @@ import json
 import logging
 import shutil
 import tempfile
-import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,9 @@ from movie_recommender.matching import TitleVectors
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
-_MATRICES = ("by_user", "by_item", "word_matrix", "char_matrix")
-_ARRAYS = ("movie_ids", "years", "word_idf", "char_idf")
+_PARTS = ("data", "indices", "indptr")
 
 
 def file_digest(path: Path) -> str:
@@ -72,17 +72,31 @@ def sources_match(recorded: dict[str, dict[str, Any]], sources: list[Path]) -> b
     return True
 
 
-def _manifest(index: MovieIndex, sources: list[Path], folder: Path) -> dict[str, Any]:
-    return {
-        "format_version": FORMAT_VERSION,
-        "sources": describe_sources(sources),
-        "shapes": {"n_users": index.n_users, "n_items": index.n_items},
-        "files": {
-            path.name: path.stat().st_size
-            for path in sorted(folder.iterdir())
-            if path.name != MANIFEST
-        },
+def _arrays(index: MovieIndex) -> dict[str, npt.NDArray[Any]]:
+    vectors = index.title_vectors
+    arrays: dict[str, npt.NDArray[Any]] = {
+        "movie_ids": index.movie_ids,
+        "years": index.years,
+        "word_idf": vectors.word_idf,
+        "char_idf": vectors.char_idf,
     }
+    matrices = {
+        "by_user": index.by_user,
+        "by_item": index.by_item,
+        "word_matrix": vectors.word_matrix,
+        "char_matrix": vectors.char_matrix,
+    }
+    for name, matrix in matrices.items():
+        for part in _PARTS:
+            arrays[f"{name}.{part}"] = getattr(matrix, part)
+    for number, (per_user, per_item) in enumerate(index.view_counts.values()):
+        arrays[f"view{number}.users"] = per_user
+        arrays[f"view{number}.items"] = per_item
+    return arrays
+
+
+def _checksum(array: npt.NDArray[Any]) -> int:
+    return zlib.crc32(np.ascontiguousarray(array).data)
 
 
 def save_index(index: MovieIndex, sources: list[Path], folder: Path) -> None:
@@ -90,23 +104,11 @@ def save_index(index: MovieIndex, sources: list[Path], folder: Path) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
     try:
-        vectors = index.title_vectors
-        matrices = {
-            "by_user": index.by_user,
-            "by_item": index.by_item,
-            "word_matrix": vectors.word_matrix,
-            "char_matrix": vectors.char_matrix,
-        }
-        for name, matrix in matrices.items():
-            sp.save_npz(staging / f"{name}.npz", matrix, compressed=False)
-        arrays: dict[str, npt.NDArray[np.generic]] = {
-            "movie_ids": index.movie_ids,
-            "years": index.years,
-            "word_idf": vectors.word_idf,
-            "char_idf": vectors.char_idf,
-        }
-        for name, array in arrays.items():
+        checksums = {}
+        for name, array in _arrays(index).items():
             np.save(staging / f"{name}.npy", array, allow_pickle=False)
+            checksums[name] = _checksum(array)
+        vectors = index.title_vectors
         texts = {
             "titles": index.titles,
             "genres": index.genres,
@@ -114,10 +116,20 @@ def save_index(index: MovieIndex, sources: list[Path], folder: Path) -> None:
             "char_vocabulary": vectors.char_vocabulary,
         }
         (staging / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
-        manifest = _manifest(index, sources, staging)
-        (staging / MANIFEST).write_text(
-            json.dumps(manifest, indent=1), encoding="utf-8"
-        )
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "sources": describe_sources(sources),
+            "shapes": {
+                "n_users": index.n_users,
+                "n_items": index.n_items,
+                "word_terms": len(vectors.word_vocabulary),
+                "char_terms": len(vectors.char_vocabulary),
+            },
+            "views": [list(key) for key in index.view_counts],
+            "checksums": checksums,
+            "texts_sha256": file_digest(staging / "texts.json"),
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=1), "utf-8")
         if folder.exists():
             shutil.rmtree(folder)
         staging.replace(folder)
@@ -135,11 +147,32 @@ def _read_manifest(folder: Path, sources: list[Path]) -> dict[str, Any]:
         raise CacheError("cache format changed")
     if not sources_match(manifest.get("sources", {}), sources):
         raise CacheError("the data files changed since the index was built")
-    for name, size in manifest.get("files", {}).items():
-        path = folder / name
-        if not path.is_file() or path.stat().st_size != size:
-            raise CacheError(f"cache file {name} is missing or truncated")
     return manifest
+
+
+def _load_arrays(folder: Path, checksums: dict[str, int]) -> dict[str, Any]:
+    arrays = {}
+    for name, expected in checksums.items():
+        array = np.load(folder / f"{name}.npy", allow_pickle=False)
+        if _checksum(array) != expected:
+            raise ValueError(f"{name}.npy does not match its checksum")
+        arrays[name] = array
+    return arrays
+
+
+def _load_texts(path: Path, expected_sha256: str) -> dict[str, list[str]]:
+    if file_digest(path) != expected_sha256:
+        raise ValueError(f"{path.name} does not match its checksum")
+    texts: dict[str, list[str]] = json.loads(path.read_text("utf-8"))
+    return texts
+
+
+def _matrix(arrays: dict[str, Any], name: str, shape: tuple[int, int]) -> Any:
+    parts = tuple(arrays[f"{name}.{part}"] for part in _PARTS)
+    kind = sp.csc_matrix if name == "by_item" else sp.csr_matrix
+    matrix = kind(parts, shape=shape)
+    matrix.check_format(full_check=True)
+    return matrix
 
 
 def load_index(folder: Path, sources: list[Path]) -> MovieIndex:
@@ -150,57 +183,56 @@ def load_index(folder: Path, sources: list[Path]) -> MovieIndex:
     """
     manifest = _read_manifest(folder, sources)
     try:
-        matrices = {name: sp.load_npz(folder / f"{name}.npz") for name in _MATRICES}
-        arrays = {
-            name: np.load(folder / f"{name}.npy", allow_pickle=False)
-            for name in _ARRAYS
-        }
-        texts = json.loads((folder / "texts.json").read_text("utf-8"))
+        arrays = _load_arrays(folder, manifest["checksums"])
+        texts = _load_texts(folder / "texts.json", manifest["texts_sha256"])
+        shapes = manifest["shapes"]
+        n_users, n_items = shapes["n_users"], shapes["n_items"]
         index = MovieIndex(
             movie_ids=arrays["movie_ids"],
             titles=texts["titles"],
             genres=texts["genres"],
             years=arrays["years"],
-            by_user=sp.csr_matrix(matrices["by_user"]),
-            by_item=sp.csc_matrix(matrices["by_item"]),
+            by_user=_matrix(arrays, "by_user", (n_users, n_items)),
+            by_item=_matrix(arrays, "by_item", (n_users, n_items)),
             title_vectors=TitleVectors(
                 word_vocabulary=texts["word_vocabulary"],
                 word_idf=arrays["word_idf"],
                 char_vocabulary=texts["char_vocabulary"],
                 char_idf=arrays["char_idf"],
-                word_matrix=sp.csr_matrix(matrices["word_matrix"]),
-                char_matrix=sp.csr_matrix(matrices["char_matrix"]),
+                word_matrix=_matrix(
+                    arrays, "word_matrix", (2 * n_items, shapes["word_terms"])
+                ),
+                char_matrix=_matrix(
+                    arrays, "char_matrix", (2 * n_items, shapes["char_terms"])
+                ),
             ),
+            view_counts={
+                (float(rating), bool(strict)): (
+                    arrays[f"view{number}.users"],
+                    arrays[f"view{number}.items"],
+                )
+                for number, (rating, strict) in enumerate(manifest["views"])
+            },
         )
-        _check_consistent(index, manifest)
-    except (
-        OSError,
-        ValueError,
-        KeyError,
-        TypeError,
-        EOFError,
-        zipfile.BadZipFile,
-    ) as error:
+        _check_consistent(index)
+    except (OSError, ValueError, KeyError, TypeError, EOFError) as error:
         raise CacheError(f"corrupt cache in {folder}: {error}") from error
     return index
 
 
-def _check_consistent(index: MovieIndex, manifest: dict[str, Any]) -> None:
-    shapes = manifest["shapes"]
-    n_users, n_items = shapes["n_users"], shapes["n_items"]
+def _check_consistent(index: MovieIndex) -> None:
+    n_users, n_items = index.n_users, index.n_items
     vectors = index.title_vectors
     problems = [
-        index.by_user.shape != (n_users, n_items),
-        index.by_item.shape != (n_users, n_items),
         index.by_user.nnz != index.by_item.nnz,
         len(index.titles) != n_items or len(index.genres) != n_items,
-        index.movie_ids.shape != (n_items,) or index.years.shape != (n_items,),
-        vectors.word_matrix.shape != (2 * n_items, len(vectors.word_vocabulary)),
-        vectors.char_matrix.shape != (2 * n_items, len(vectors.char_vocabulary)),
+        index.years.shape != (n_items,),
         vectors.word_idf.shape != (len(vectors.word_vocabulary),),
         vectors.char_idf.shape != (len(vectors.char_vocabulary),),
+        any(
+            users.shape != (n_users,) or items.shape != (n_items,)
+            for users, items in index.view_counts.values()
+        ),
     ]
     if any(problems):
         raise ValueError("arrays disagree with the manifest")
-    for matrix in (index.by_user, index.by_item):
-        matrix.check_format(full_check=True)

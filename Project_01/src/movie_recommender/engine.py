@@ -86,7 +86,7 @@ class Engine:
             index.title_vectors, index.years, index.rating_counts
         )
         self.recommender = Recommender(
-            index.by_user, index.by_item, genre_matrix(index.genres)
+            index.by_user, index.by_item, genre_matrix(index.genres), index.view_counts
         )
 
     def _match(self, item: int, similarity: float) -> MovieMatch:

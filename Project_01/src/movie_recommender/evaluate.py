@@ -16,6 +16,7 @@ from movie_recommender.algorithms import (
 )
 from movie_recommender.errors import InputError
 from movie_recommender.options import Settings
+from movie_recommender.preferences import sort_columns, sort_rows
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,8 @@ def hit_rate(split: Split, rank: Ranker, k: int) -> float:
 def _rankers(
     train: sp.csr_matrix, genres: sp.csr_matrix, settings: Settings
 ) -> dict[str, Ranker]:
-    by_item = train.tocsc()
+    by_item = sort_columns(train.tocsc())
+    train = sort_rows(train)
     recommender = Recommender(train, by_item, genres)
     counts = np.diff(by_item.indptr)
     by_popularity = np.lexsort((np.arange(counts.size), -counts)).astype(np.int64)

@@ -1,15 +1,20 @@
 """Find the movie a free-text query means: TF-IDF over words and character n-grams."""
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from movie_recommender.options import DEFAULT_MIN_SIMILARITY
 from movie_recommender.titles import clean_query
 
+TOKEN_PATTERN = r"(?u)\b\w+\b"  # noqa: S105  (a regex; keeps one-letter words)
+WORD_NGRAMS = (1, 2)
+CHAR_NGRAMS = (2, 4)
+_TOKEN = re.compile(TOKEN_PATTERN)
+_WHITE_SPACES = re.compile(r"\s\s+")
 WORD_WEIGHT = 0.4  # the rest goes to character n-grams, which forgive typos
 YEAR_BONUS = 0.15  # a query ending in the film's year ("matrix 1999") wins
 NEAR_YEAR_BONUS = 0.05
@@ -38,52 +43,65 @@ class Candidate:
     rank_score: float
 
 
-def _word_vectorizer(vocabulary: list[str] | None = None) -> TfidfVectorizer:
-    return TfidfVectorizer(
-        analyzer="word",
-        token_pattern=r"(?u)\b\w+\b",  # noqa: S106  (a regex, not a password)
-        ngram_range=(1, 2),
-        sublinear_tf=True,
-        dtype=np.float32,
-        vocabulary=vocabulary,
-    )
+class QueryVectorizer:
+    """TF-IDF transform of one query from a stored vocabulary and idf.
 
-
-def _char_vectorizer(vocabulary: list[str] | None = None) -> TfidfVectorizer:
-    return TfidfVectorizer(
-        analyzer="char_wb",
-        ngram_range=(2, 4),
-        sublinear_tf=True,
-        dtype=np.float32,
-        vocabulary=vocabulary,
-    )
-
-
-def fit_title_vectors(clean_titles: list[str], main_titles: list[str]) -> TitleVectors:
-    """Fit both vectorizers on the cleaned titles; vectorize titles and heads.
-
-    The matrices hold one row per full title, then one per title head.
+    It reproduces scikit-learn's ``TfidfVectorizer.transform`` for the settings of
+    :mod:`movie_recommender.vectorizers` (the tests check equality), so that a
+    query never imports scikit-learn: that import alone costs seconds.
     """
-    documents = [title or "untitled" for title in clean_titles]
-    heads = [head or "untitled" for head in main_titles]
-    word = _word_vectorizer()
-    char = _char_vectorizer()
-    word.fit(documents)
-    char.fit(documents)
-    word_matrix = sp.csr_matrix(
-        sp.vstack([word.transform(documents), word.transform(heads)])
-    )
-    char_matrix = sp.csr_matrix(
-        sp.vstack([char.transform(documents), char.transform(heads)])
-    )
-    return TitleVectors(
-        word_vocabulary=word.get_feature_names_out().tolist(),
-        word_idf=np.asarray(word.idf_, dtype=np.float64),
-        char_vocabulary=char.get_feature_names_out().tolist(),
-        char_idf=np.asarray(char.idf_, dtype=np.float64),
-        word_matrix=word_matrix,
-        char_matrix=char_matrix,
-    )
+
+    def __init__(
+        self, analyzer: str, vocabulary: list[str], idf: npt.NDArray[np.float64]
+    ) -> None:
+        """Index the vocabulary of a fitted ``word`` or ``char_wb`` vectorizer."""
+        self._analyzer = analyzer
+        self._columns = {term: column for column, term in enumerate(vocabulary)}
+        self._idf = idf
+
+    def terms(self, text: str) -> list[str]:
+        """The n-grams scikit-learn's analyzer would produce for ``text``."""
+        text = text.lower()
+        if self._analyzer == "word":
+            tokens = _TOKEN.findall(text)
+            low, high = WORD_NGRAMS
+            return [
+                " ".join(tokens[start : start + size])
+                for size in range(low, high + 1)
+                for start in range(len(tokens) - size + 1)
+            ]
+        grams: list[str] = []
+        low, high = CHAR_NGRAMS
+        for word in _WHITE_SPACES.sub(" ", text).split():
+            padded = f" {word} "
+            for size in range(low, high + 1):
+                if len(padded) <= size:  # a short word counts once, as in sklearn
+                    grams.append(padded)
+                    break
+                grams.extend(
+                    padded[start : start + size]
+                    for start in range(len(padded) - size + 1)
+                )
+        return grams
+
+    def transform(self, text: str) -> sp.csr_matrix:
+        """Return the l2-normalised, sublinear-tf TF-IDF row vector of ``text``."""
+        counts: dict[int, int] = {}
+        for term in self.terms(text):
+            column = self._columns.get(term)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        columns = np.array(sorted(counts), dtype=np.int64)
+        values = np.array([counts[c] for c in columns], dtype=np.float64)
+        weights = (1.0 + np.log(values)) * self._idf[columns]
+        norm = float(np.sqrt((weights**2).sum()))
+        if norm > 0:
+            weights = weights / norm
+        shape = (1, self._idf.size)
+        return sp.csr_matrix(
+            (weights.astype(np.float32), (np.zeros(columns.size, np.int64), columns)),
+            shape=shape,
+        )
 
 
 class TitleMatcher:
@@ -97,18 +115,18 @@ class TitleMatcher:
     ) -> None:
         """Rebuild the vectorizers from their vocabulary and idf (no refit)."""
         self._vectors = vectors
-        self._word = _word_vectorizer(vectors.word_vocabulary)
-        self._word.idf_ = vectors.word_idf
-        self._char = _char_vectorizer(vectors.char_vocabulary)
-        self._char.idf_ = vectors.char_idf
+        self._word = QueryVectorizer("word", vectors.word_vocabulary, vectors.word_idf)
+        self._char = QueryVectorizer(
+            "char_wb", vectors.char_vocabulary, vectors.char_idf
+        )
         self._years = years
         popularity = np.log1p(rating_counts.astype(np.float64))
         self._popularity = popularity / max(float(popularity.max(initial=0.0)), 1.0)
 
     def similarities(self, text: str) -> npt.NDArray[np.float64]:
         """Cosine similarity of a cleaned text to every title (word and char blend)."""
-        word_query = self._word.transform([text])
-        char_query = self._char.transform([text])
+        word_query = self._word.transform(text)
+        char_query = self._char.transform(text)
         word_scores = (self._vectors.word_matrix @ word_query.T).toarray().ravel()
         char_scores = (self._vectors.char_matrix @ char_query.T).toarray().ravel()
         blended = WORD_WEIGHT * word_scores + (1.0 - WORD_WEIGHT) * char_scores

@@ -1,83 +1,106 @@
-"""Who liked what: binary user-item adjacency at a rating threshold, both directions."""
+"""Who liked what, at any rating threshold, without copying the rating matrices.
+
+Rows of the users x items CSR matrix and columns of the CSC matrix are kept
+sorted by rating, highest first (:func:`sort_rows`, :func:`sort_columns`). The
+ratings at or above a threshold are then a prefix of every row and column, so a
+threshold "view" is only a start and a length per user and per item.
+"""
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+STANDARD_VIEWS = ((4.0, True), (4.0, False), (3.5, False))  # built with the index
+
+Counts = npt.NDArray[np.int64]
+
 
 @dataclass(frozen=True)
 class Adjacency:
-    """Ratings at or above a threshold, as CSR rows (users) and CSC columns (items).
+    """Ratings at or above a threshold: prefixes of the sorted rows and columns.
 
     Attributes:
-        user_ptr: row pointer, users x items.
-        user_items: items of each user's qualifying ratings.
-        item_ptr: column pointer, items x users.
-        item_users: users of each item's qualifying ratings.
+        user_start: where each user's row starts in ``user_items``.
+        user_count: how many of the row's entries pass the threshold.
+        user_items: item of every rating, rows sorted by rating descending.
+        item_start: where each item's column starts in ``item_users``.
+        item_count: how many of the column's entries pass the threshold.
+        item_users: user of every rating, columns sorted by rating descending.
     """
 
-    user_ptr: npt.NDArray[np.int64]
+    user_start: Counts
+    user_count: Counts
     user_items: npt.NDArray[np.int32]
-    item_ptr: npt.NDArray[np.int64]
+    item_start: Counts
+    item_count: Counts
     item_users: npt.NDArray[np.int32]
 
     @property
     def n_users(self) -> int:
         """Number of users (rows), including those with no qualifying rating."""
-        return int(self.user_ptr.size - 1)
-
-    @property
-    def n_items(self) -> int:
-        """Number of items (columns)."""
-        return int(self.item_ptr.size - 1)
-
-    def item_counts(self) -> npt.NDArray[np.int64]:
-        """Number of qualifying ratings of each item."""
-        return np.diff(self.item_ptr)
+        return int(self.user_start.size)
 
     def users_of(self, item: int) -> npt.NDArray[np.int32]:
         """Users with a qualifying rating of ``item``."""
-        return self.item_users[self.item_ptr[item] : self.item_ptr[item + 1]]
+        start = int(self.item_start[item])
+        return self.item_users[start : start + int(self.item_count[item])]
 
     def items_of_users(self, users: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
         """Concatenated qualifying items of several users."""
-        return gather(self.user_ptr, self.user_items, users)
-
-    def users_of_items(self, items: npt.NDArray[np.int64]) -> npt.NDArray[np.int32]:
-        """Concatenated qualifying users of several items (with repeats)."""
-        return gather(self.item_ptr, self.item_users, items)
+        return gather(self.user_start[users], self.user_count[users], self.user_items)
 
 
 def gather(
-    pointer: npt.NDArray[np.int64],
-    values: npt.NDArray[np.int32],
-    rows: npt.NDArray[np.int32] | npt.NDArray[np.int64],
+    starts: Counts, lengths: Counts, values: npt.NDArray[np.int32]
 ) -> npt.NDArray[np.int32]:
-    """Concatenate the compressed rows ``rows`` of (pointer, values) without a loop."""
-    starts = pointer[rows]
-    lengths = pointer[np.asarray(rows) + 1] - starts
+    """Concatenate ``values[start:start + length]`` for every pair, without a loop."""
     total = int(lengths.sum())
     if total == 0:
         return np.zeros(0, dtype=values.dtype)
-    # position k of the output reads values[start of its row + offset within the row]
-    row_offsets = np.cumsum(lengths) - lengths
-    positions = np.arange(total, dtype=np.int64) + np.repeat(
-        starts - row_offsets, lengths
-    )
+    # output position k reads values[start of its segment + offset within it]
+    segment_offsets = np.cumsum(lengths) - lengths
+    positions = np.arange(total, dtype=np.int64)
+    positions += np.repeat(starts - segment_offsets, lengths)
     gathered: npt.NDArray[np.int32] = values[positions]
     return gathered
 
 
-def _compress(
-    pointer: npt.NDArray[np.int32] | npt.NDArray[np.int64],
-    indices: npt.NDArray[np.int32],
-    keep: npt.NDArray[np.bool_],
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int32]]:
-    kept_before = np.zeros(keep.size + 1, dtype=np.int64)
-    np.cumsum(keep, out=kept_before[1:])
-    return kept_before[pointer], indices[keep].astype(np.int32, copy=False)
+def _rating_order(
+    indptr: npt.NDArray[np.integer[Any]], data: npt.NDArray[np.floating[Any]]
+) -> npt.NDArray[np.intp]:
+    lengths = np.diff(indptr)
+    major = np.repeat(np.arange(lengths.size, dtype=np.int32), lengths)
+    return np.lexsort((-data, major))
+
+
+def sort_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Return a copy whose rows are sorted by rating, highest first."""
+    order = _rating_order(matrix.indptr, matrix.data)
+    parts = (matrix.data[order], matrix.indices[order], matrix.indptr)
+    return sp.csr_matrix(parts, shape=matrix.shape)
+
+
+def sort_columns(matrix: sp.csc_matrix) -> sp.csc_matrix:
+    """Return a copy whose columns are sorted by rating, highest first."""
+    order = _rating_order(matrix.indptr, matrix.data)
+    parts = (matrix.data[order], matrix.indices[order], matrix.indptr)
+    return sp.csc_matrix(parts, shape=matrix.shape)
+
+
+def prefix_counts(
+    matrix: sp.csr_matrix | sp.csc_matrix, min_rating: float, *, strict: bool
+) -> Counts:
+    """Per row (CSR) or column (CSC): number of ratings passing the threshold."""
+    passing = matrix.data > min_rating if strict else matrix.data >= min_rating
+    passed_before = np.zeros(passing.size + 1, dtype=np.int64)
+    np.cumsum(passing, out=passed_before[1:])
+    counts: Counts = (
+        passed_before[matrix.indptr[1:]] - passed_before[matrix.indptr[:-1]]
+    )
+    return counts
 
 
 def threshold(
@@ -86,12 +109,22 @@ def threshold(
     min_rating: float,
     *,
     strict: bool = False,
+    counts: tuple[Counts, Counts] | None = None,
 ) -> Adjacency:
-    """Keep ratings ``>= min_rating`` (``> min_rating`` when ``strict``)."""
-    if strict:
-        user_keep, item_keep = by_user.data > min_rating, by_item.data > min_rating
-    else:
-        user_keep, item_keep = by_user.data >= min_rating, by_item.data >= min_rating
-    user_ptr, user_items = _compress(by_user.indptr, by_user.indices, user_keep)
-    item_ptr, item_users = _compress(by_item.indptr, by_item.indices, item_keep)
-    return Adjacency(user_ptr, user_items, item_ptr, item_users)
+    """The view of ratings ``>= min_rating`` (``> min_rating`` when ``strict``).
+
+    ``counts`` (per user, per item) may come precomputed from the cache.
+    """
+    if counts is None:
+        counts = (
+            prefix_counts(by_user, min_rating, strict=strict),
+            prefix_counts(by_item, min_rating, strict=strict),
+        )
+    return Adjacency(
+        user_start=by_user.indptr[:-1].astype(np.int64, copy=False),
+        user_count=counts[0],
+        user_items=by_user.indices,
+        item_start=by_item.indptr[:-1].astype(np.int64, copy=False),
+        item_count=counts[1],
+        item_users=by_item.indices,
+    )

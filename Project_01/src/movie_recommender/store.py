@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 
 from movie_recommender.cache import load_index, save_index
-from movie_recommender.data import dataset_files, read_movies, read_ratings
+from movie_recommender.data_files import dataset_files
 from movie_recommender.errors import CacheError
-from movie_recommender.index import MovieIndex, build_index
+from movie_recommender.index import MovieIndex
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,10 @@ def open_index(
                 time.perf_counter() - started,
             )
             return index
+    # pandas and scikit-learn are imported only to build: a warm start skips them
+    from movie_recommender.build import build_index  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
+    from movie_recommender.data import read_movies, read_ratings  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
+
     started = time.perf_counter()
     index = build_index(read_movies(movies_path), read_ratings(ratings_path))
     logger.info("built the index in %.2f s", time.perf_counter() - started)

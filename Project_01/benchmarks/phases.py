@@ -1,0 +1,115 @@
+"""One benchmark phase per process, so that each reports its own peak memory.
+
+Usage: python benchmarks/phases.py build|ours|baseline DATA_DIR CACHE_DIR SEEDS_JSON
+Prints one JSON object on stdout.
+"""
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from baseline_classic import find_similar_movies
+
+from movie_recommender.engine import Engine
+from movie_recommender.options import RecommendOptions
+from movie_recommender.store import open_index
+
+WARMUP = 3
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build(data_dir: Path, cache_dir: Path) -> dict[str, Any]:
+    """Parse the CSVs, build the index and write the cache."""
+    started = time.perf_counter()
+    index = open_index(data_dir, cache_dir, rebuild=True)
+    return {
+        "build_s": time.perf_counter() - started,
+        "ratings": int(index.by_user.nnz),
+        "users": index.n_users,
+        "movies": index.n_items,
+        "peak_mib": _peak_mib(),
+    }
+
+
+def _timed(function: Any, *args: Any) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = function(*args)
+    return time.perf_counter() - started, result
+
+
+def ours(data_dir: Path, cache_dir: Path, seeds: dict[str, list[int]]) -> dict[str, Any]:
+    """Load from the cache, then time classic and fans per query."""
+    load_s, index = _timed(open_index, data_dir, cache_dir)
+    engine = Engine(index)
+    recommender = engine.recommender
+    for movie_id in seeds["latency"][:WARMUP]:  # builds the thresholded views once
+        recommender.classic(index.item_of(movie_id))
+        recommender.fans(index.item_of(movie_id))
+    latency: dict[str, list[float]] = {"classic": [], "fans": [], "search": []}
+    for movie_id in seeds["latency"]:
+        item = index.item_of(movie_id)
+        latency["classic"].append(_timed(recommender.classic, item)[0])
+        latency["fans"].append(_timed(recommender.fans, item)[0])
+        latency["search"].append(_timed(engine.search, index.titles[item], 5)[0])
+    compared = {}
+    for movie_id in seeds["baseline"]:
+        seconds, scores = _timed(recommender.classic, index.item_of(movie_id))
+        compared[str(movie_id)] = {
+            "seconds": seconds,
+            "scores": {
+                str(int(index.movie_ids[item])): float(score)
+                for item, score in zip(scores.items, scores.scores, strict=True)
+            },
+        }
+    title_answer = engine.recommend("toy story", None, RecommendOptions(limit=3))
+    return {
+        "load_s": load_s,
+        "latency": latency,
+        "compared": compared,
+        "toy_story": [rec.title for rec in title_answer.recommendations],
+        "peak_mib": _peak_mib(),
+    }
+
+
+def baseline(data_dir: Path, seeds: dict[str, list[int]]) -> dict[str, Any]:
+    """The pandas implementation of classic on the same data and seeds."""
+    load_s, ratings = _timed(pd.read_csv, data_dir / "ratings.csv")
+    compared = {}
+    for movie_id in seeds["baseline"]:
+        seconds, scores = _timed(find_similar_movies, ratings, movie_id)
+        compared[str(movie_id)] = {
+            "seconds": seconds,
+            "scores": {str(int(key)): float(value) for key, value in scores.items()},
+        }
+    return {
+        "load_s": load_s,
+        "compared": compared,
+        "rows": int(len(ratings)),
+        "mean_rating": float(np.mean(ratings["rating"])),
+        "peak_mib": _peak_mib(),
+    }
+
+
+def main() -> None:
+    """Run the phase named on the command line and print its JSON."""
+    phase, data_dir, cache_dir = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    seeds = json.loads(Path(sys.argv[4]).read_text("utf-8")) if len(sys.argv) > 4 else {}  # noqa: PLR2004  (optional argument)
+    if phase == "build":
+        result = build(data_dir, cache_dir)
+    elif phase == "ours":
+        result = ours(data_dir, cache_dir, seeds)
+    else:
+        result = baseline(data_dir, seeds)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""`make bench`: movie-recs against the pandas original on ~25M scaled ratings.
+
+Writes benchmarks/results/benchmark.json and benchmark.md (git-ignored) and
+fails if the classic scores differ from the pandas baseline's by one bit.
+Environment: MOVIELENS_DIR (the ml-latest-small to scale), BENCH_COPIES
+(default 250), BENCH_BASELINE_QUERIES (default 12), BENCH_QUERIES (default 200).
+"""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from generate import generate
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+SHARED = HERE.parents[2] / "shared" / "data" / "movielens" / "ml-latest-small"
+POPULAR = [1, 260, 296, 318, 356, 2571, 858]  # Toy Story, Star Wars, ... as users ask
+
+
+def _source() -> Path:
+    source = Path(os.environ.get("MOVIELENS_DIR") or SHARED)
+    if not (source / "ratings.csv").is_file():
+        sys.exit(f"run_benchmarks: no ml-latest-small in {source} (set MOVIELENS_DIR)")
+    return source
+
+
+def _scaled(source: Path, copies: int) -> Path:
+    target = RESULTS / f"ml-scaled-x{copies}"
+    if not (target / "ratings.csv").is_file():
+        generate(source, target, copies)
+    return target
+
+
+def _seeds(source: Path, baseline_queries: int, queries: int) -> dict[str, list[int]]:
+    ratings = pd.read_csv(source / "ratings.csv")
+    loved = np.unique(ratings.loc[ratings["rating"] > 4, "movieId"].to_numpy())  # noqa: PLR2004  (classic's "liked")
+    rng = np.random.default_rng(7)
+    random_ids = rng.choice(loved, size=min(queries, loved.size), replace=False)
+    half = baseline_queries // 2
+    baseline = POPULAR[:half] + [int(i) for i in random_ids[: baseline_queries - half]]
+    return {"latency": [int(i) for i in random_ids], "baseline": baseline}
+
+
+def _phase(*args: str) -> dict[str, Any]:
+    command = [sys.executable, str(HERE / "phases.py"), *args]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603  (our own script)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _process_seconds(data: Path, cache: Path, runs: int = 5) -> float:
+    binary = Path(sys.executable).with_name("movie-recs")
+    command = [str(binary), "recommend", "--movie-id", "1", "--data-dir", str(data)]
+    command += ["--cache-dir", str(cache), "--format", "json"]
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)  # noqa: S603  (our own CLI)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _check_identical(ours: dict[str, Any], baseline: dict[str, Any]) -> int:
+    for movie_id, expected in baseline["compared"].items():
+        got = ours["compared"][movie_id]["scores"]
+        if got != expected["scores"]:
+            raise SystemExit(f"classic scores differ from pandas for movieId {movie_id}")
+    return len(baseline["compared"])
+
+
+def _ms(values: list[float]) -> tuple[float, float]:
+    return 1000 * statistics.median(values), 1000 * float(np.percentile(values, 95))
+
+
+def _report(figures: dict[str, Any]) -> str:
+    ours, base, build = figures["ours"], figures["baseline"], figures["build"]
+    pandas_times = [entry["seconds"] for entry in base["compared"].values()]
+    same_seeds = [entry["seconds"] for entry in ours["compared"].values()]
+    pandas_median, pandas_p95 = _ms(pandas_times)
+    same_median, same_p95 = _ms(same_seeds)
+    rows = [
+        ("data", f"{build['ratings']:,} ratings, {build['users']:,} users, "
+         f"{build['movies']:,} movies"),
+        ("classic, pandas baseline (median / p95)",
+         f"{pandas_median:.1f} ms / {pandas_p95:.1f} ms ({len(pandas_times)} queries)"),
+        ("classic, movie-recs, same queries (median / p95)",
+         f"{same_median:.2f} ms / {same_p95:.2f} ms"),
+        ("speed-up, median", f"{pandas_median / same_median:.0f}x"),
+        ("identical classic scores", f"yes, {figures['identical']} queries, exact"),
+    ]
+    for name in ("classic", "fans", "search"):
+        median, p95 = _ms(ours["latency"][name])
+        rows.append((f"{name}, movie-recs, {len(ours['latency'][name])} random "
+                     "movies (median / p95)", f"{median:.2f} ms / {p95:.2f} ms"))
+    rows += [
+        ("index build (parse CSV + build + write cache)", f"{build['build_s']:.1f} s"),
+        ("pandas read_csv of ratings.csv (baseline)", f"{base['load_s']:.1f} s"),
+        ("load from cache", f"{ours['load_s']:.2f} s"),
+        ("peak memory: build / query process / pandas baseline",
+         f"{build['peak_mib']:.0f} / {ours['peak_mib']:.0f} / "
+         f"{base['peak_mib']:.0f} MiB"),
+        ("`movie-recs recommend --movie-id 1` process, warm cache (median of 5)",
+         f"{figures['process_s']:.2f} s"),
+    ]
+    lines = ["| measure | value |", "|---|---|"]
+    lines += [f"| {name} | {value} |" for name, value in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Generate the data, run every phase, check identity, write the tables."""
+    copies = int(os.environ.get("BENCH_COPIES", "250"))
+    baseline_queries = int(os.environ.get("BENCH_BASELINE_QUERIES", "12"))
+    queries = int(os.environ.get("BENCH_QUERIES", "200"))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    source = _source()
+    data = _scaled(source, copies)
+    cache = RESULTS / "cache"
+    seeds_file = RESULTS / "seeds.json"
+    seeds_file.write_text(json.dumps(_seeds(source, baseline_queries, queries)))
+    figures: dict[str, Any] = {"copies": copies}
+    print("building the index ...", flush=True)
+    figures["build"] = _phase("build", str(data), str(cache / "index"))
+    print("timing movie-recs ...", flush=True)
+    figures["ours"] = _phase("ours", str(data), str(cache / "index"), str(seeds_file))
+    print("timing the pandas baseline ...", flush=True)
+    figures["baseline"] = _phase("baseline", str(data), "-", str(seeds_file))
+    figures["identical"] = _check_identical(figures["ours"], figures["baseline"])
+    figures["process_s"] = _process_seconds(data, cache)
+    report = _report(figures)
+    (RESULTS / "benchmark.json").write_text(json.dumps(figures, indent=1))
+    (RESULTS / "benchmark.md").write_text(report + "\n")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()

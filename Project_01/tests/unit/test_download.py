@@ -1,0 +1,125 @@
+import hashlib
+import http.server
+import io
+import socket
+import threading
+import zipfile
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from movie_recommender.cli import main
+from movie_recommender.download import download_dataset
+from movie_recommender.errors import DownloadError
+from movie_recommender.options import DownloadRequest
+
+
+def _zip_bytes(tiny_dir: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:
+        for name in ("movies.csv", "ratings.csv"):
+            bundle.write(tiny_dir / name, f"ml-latest-small/{name}")
+        bundle.writestr("ml-latest-small/README.txt", "GroupLens licence")
+    return buffer.getvalue()
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002  (the base class's name)
+        pass
+
+
+@pytest.fixture
+def server_root(tmp_path: Path, tiny_dir: Path) -> Iterator[tuple[str, Path]]:
+    """A real HTTP server on 127.0.0.1 serving a generated zip and its .md5."""
+    root = tmp_path / "www"
+    root.mkdir()
+    payload = _zip_bytes(tiny_dir)
+    (root / "ml-latest-small.zip").write_bytes(payload)
+    digest = hashlib.md5(payload).hexdigest()  # noqa: S324  (as GroupLens publishes)
+    (root / "ml-latest-small.zip.md5").write_text(
+        f"MD5 (ml-latest-small.zip) = {digest}\n", encoding="ascii"
+    )
+    handler = partial(_Quiet, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", root
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_download_verifies_and_unpacks(server_root, tmp_path: Path, tiny_dir: Path):
+    url, _ = server_root
+    request = DownloadRequest(
+        "ml-latest-small", tmp_path / "data", url, 5, progress=False
+    )
+    folder = download_dataset(request)
+    expected = (tiny_dir / "ratings.csv").read_bytes()
+    assert (folder / "ratings.csv").read_bytes() == expected
+    assert folder == tmp_path / "data" / "ml-latest-small"
+
+
+def test_download_reuses_what_is_there(server_root, tmp_path: Path):
+    url, root = server_root
+    request = DownloadRequest(
+        "ml-latest-small", tmp_path / "data", url, 5, progress=False
+    )
+    download_dataset(request)
+    (root / "ml-latest-small.zip").unlink()  # a second fetch would now fail
+    assert download_dataset(request).is_dir()
+
+
+def test_download_refuses_a_checksum_mismatch(server_root, tmp_path: Path):
+    url, root = server_root
+    (root / "ml-latest-small.zip.md5").write_text("0" * 32, encoding="ascii")
+    request = DownloadRequest(
+        "ml-latest-small", tmp_path / "data", url, 5, progress=False
+    )
+    with pytest.raises(DownloadError, match="checksum mismatch"):
+        download_dataset(request)
+    assert not (tmp_path / "data" / "ml-latest-small").exists()
+
+
+def test_download_reports_http_errors(server_root, tmp_path: Path):
+    url, _ = server_root
+    request = DownloadRequest("ml-latest-small", tmp_path, f"{url}/absent", 5)
+    with pytest.raises(DownloadError, match="HTTP 404"):
+        download_dataset(request)
+
+
+def test_download_refuses_a_bad_archive(server_root, tmp_path: Path):
+    url, root = server_root
+    (root / "ml-latest-small.zip").write_bytes(b"not a zip")
+    digest = hashlib.md5(b"not a zip").hexdigest()  # noqa: S324  (as GroupLens)
+    (root / "ml-latest-small.zip.md5").write_text(digest, encoding="ascii")
+    request = DownloadRequest("ml-latest-small", tmp_path, url, 5, progress=False)
+    with pytest.raises(DownloadError, match="not a valid zip"):
+        download_dataset(request)
+
+
+def test_offline_download_exits_2_with_one_line(tmp_path: Path, capsys):
+    url = f"http://127.0.0.1:{_closed_port()}"
+    code = main(
+        ["download", "--base-url", url, "--dest", str(tmp_path), "--timeout", "2"]
+    )
+    error = capsys.readouterr().err
+    assert code == 2
+    assert error.count("\n") == 1
+    assert "are you offline?" in error
+
+
+def test_cli_download_prints_the_folder(server_root, tmp_path: Path, capsys):
+    url, _ = server_root
+    code = main(["download", "--base-url", url, "--dest", str(tmp_path / "d")])
+    assert code == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "d" / "ml-latest-small")
