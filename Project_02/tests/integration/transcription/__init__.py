@@ -1,0 +1,1 @@
+"""Integration tests of podcast_pipeline.transcription on real speech."""
