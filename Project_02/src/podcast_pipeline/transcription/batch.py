@@ -93,6 +93,25 @@ def _in_pool(
             pool.shutdown(wait=False, cancel_futures=True)
 
 
+def _logged(
+    results: Iterator[tuple[Path, Outcome]], total: int
+) -> Iterator[tuple[Path, Outcome]]:
+    # Workers' own log records stay in their processes; progress is logged here.
+    for done, (path, outcome) in enumerate(results, start=1):
+        if isinstance(outcome, Transcript):
+            logger.info(
+                "%d/%d transcribed %s (%.1f s of audio, real-time factor %.3f)",
+                done,
+                total,
+                path,
+                outcome.audio_seconds,
+                outcome.real_time_factor,
+            )
+        else:
+            logger.warning("%d/%d failed %s: %s", done, total, path, outcome)
+        yield path, outcome
+
+
 def _outcome_of(future: Future[Outcome], path: Path) -> Outcome:
     try:
         return future.result()
@@ -136,16 +155,16 @@ def transcribe_many(
     check_engine(engine, model_dir)
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    paths = list(paths)
-    if not paths:
+    files = list(paths)
+    if not files:
         return iter(())
-    pool_size = min(workers or available_cpus(), len(paths))
+    pool_size = min(workers or available_cpus(), len(files))
     logger.info(
         "transcribing %d file(s) with %s in %d process(es)",
-        len(paths),
+        len(files),
         engine,
         pool_size,
     )
     if pool_size == 1:
-        return _in_process(paths, engine, model_dir)
-    return _in_pool(paths, engine, model_dir, pool_size)
+        return _logged(_in_process(files, engine, model_dir), len(files))
+    return _logged(_in_pool(files, engine, model_dir, pool_size), len(files))

@@ -52,8 +52,10 @@ def outcomes_by_name(
 
 @pytest.mark.parametrize("workers", [2, 1], ids=["process-pool", "in-process"])
 def test_bad_files_yield_their_error_and_the_good_ones_their_transcript(
-    good_and_bad_files: list[Path], workers: int
+    good_and_bad_files: list[Path], workers: int, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level("INFO", logger="podcast_pipeline.transcription.batch")
+
     results = list(transcribe_many(good_and_bad_files, workers=workers))
 
     assert sorted(path for path, _ in results) == sorted(good_and_bad_files)
@@ -65,6 +67,8 @@ def test_bad_files_yield_their_error_and_the_good_ones_their_transcript(
     for name in ("corrupt.wav", "episode.mp3", "missing.mp3"):
         assert isinstance(outcomes[name], AudioInputError), name
     assert "not found" in str(outcomes["missing.mp3"])
+    assert "5/5 " in caplog.text
+    assert caplog.text.count("failed") == 3
 
 
 def test_bad_engine_choice_is_raised_before_any_file_is_touched(
