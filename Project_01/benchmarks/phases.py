@@ -1,6 +1,6 @@
 """One benchmark phase per process, so that each reports its own peak memory.
 
-Usage: python benchmarks/phases.py build|ours|baseline DATA_DIR CACHE_DIR SEEDS_JSON
+Usage: python -m benchmarks.phases build|ours|baseline DATA_DIR CACHE_DIR SEEDS_JSON
 Prints one JSON object on stdout.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from baseline_classic import find_similar_movies
 
+from benchmarks.baseline_classic import find_similar_movies
 from movie_recommender.engine import Engine
 from movie_recommender.options import RecommendOptions
 from movie_recommender.store import open_index
@@ -45,7 +45,9 @@ def _timed(function: Any, *args: Any) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-def ours(data_dir: Path, cache_dir: Path, seeds: dict[str, list[int]]) -> dict[str, Any]:
+def ours(
+    data_dir: Path, cache_dir: Path, seeds: dict[str, list[int]]
+) -> dict[str, Any]:
     """Load from the cache, then time classic and fans per query."""
     load_s, index = _timed(open_index, data_dir, cache_dir)
     engine = Engine(index)
@@ -59,40 +61,52 @@ def ours(data_dir: Path, cache_dir: Path, seeds: dict[str, list[int]]) -> dict[s
         latency["classic"].append(_timed(recommender.classic, item)[0])
         latency["fans"].append(_timed(recommender.fans, item)[0])
         latency["search"].append(_timed(engine.search, index.titles[item], 5)[0])
-    compared = {}
-    for movie_id in seeds["baseline"]:
-        seconds, scores = _timed(recommender.classic, index.item_of(movie_id))
-        compared[str(movie_id)] = {
-            "seconds": seconds,
-            "scores": {
-                str(int(index.movie_ids[item])): float(score)
-                for item, score in zip(scores.items, scores.scores, strict=True)
-            },
-        }
+    compared = _classic_scores(engine, seeds)
     title_answer = engine.recommend("toy story", None, RecommendOptions(limit=3))
     return {
         "load_s": load_s,
         "latency": latency,
-        "compared": compared,
+        **compared,
         "toy_story": [rec.title for rec in title_answer.recommendations],
         "peak_mib": _peak_mib(),
     }
 
 
+def _classic_scores(
+    engine: Engine, seeds: dict[str, list[int]]
+) -> dict[str, dict[str, Any]]:
+    index = engine.index
+    compared: dict[str, dict[str, Any]] = {"baseline": {}, "popular": {}}
+    for group, entries in compared.items():
+        for movie_id in seeds[group]:
+            seconds, scores = _timed(
+                engine.recommender.classic, index.item_of(movie_id)
+            )
+            entries[str(movie_id)] = {
+                "seconds": seconds,
+                "scores": {
+                    str(int(index.movie_ids[item])): float(score)
+                    for item, score in zip(scores.items, scores.scores, strict=True)
+                },
+            }
+    return compared
+
+
 def baseline(data_dir: Path, seeds: dict[str, list[int]]) -> dict[str, Any]:
     """The pandas implementation of classic on the same data and seeds."""
     load_s, ratings = _timed(pd.read_csv, data_dir / "ratings.csv")
-    compared = {}
-    for movie_id in seeds["baseline"]:
-        seconds, scores = _timed(find_similar_movies, ratings, movie_id)
-        compared[str(movie_id)] = {
-            "seconds": seconds,
-            "scores": {str(int(key)): float(value) for key, value in scores.items()},
-        }
+    compared: dict[str, dict[str, Any]] = {"baseline": {}, "popular": {}}
+    for group, entries in compared.items():
+        for movie_id in seeds[group]:
+            seconds, scores = _timed(find_similar_movies, ratings, movie_id)
+            entries[str(movie_id)] = {
+                "seconds": seconds,
+                "scores": {str(key): float(value) for key, value in scores.items()},
+            }
     return {
         "load_s": load_s,
-        "compared": compared,
-        "rows": int(len(ratings)),
+        **compared,
+        "rows": len(ratings),
         "mean_rating": float(np.mean(ratings["rating"])),
         "peak_mib": _peak_mib(),
     }
@@ -101,7 +115,7 @@ def baseline(data_dir: Path, seeds: dict[str, list[int]]) -> dict[str, Any]:
 def main() -> None:
     """Run the phase named on the command line and print its JSON."""
     phase, data_dir, cache_dir = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-    seeds = json.loads(Path(sys.argv[4]).read_text("utf-8")) if len(sys.argv) > 4 else {}  # noqa: PLR2004  (optional argument)
+    seeds = json.loads(Path(sys.argv[4]).read_text("utf-8")) if sys.argv[4:] else {}
     if phase == "build":
         result = build(data_dir, cache_dir)
     elif phase == "ours":

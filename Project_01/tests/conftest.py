@@ -1,8 +1,10 @@
 """Shared fixtures: a tiny MovieLens folder, its engine, and the real data."""
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from movie_recommender.build import build_index
@@ -80,3 +82,29 @@ def movielens_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return folder
+
+
+def _pandas_classic(
+    rows: list[tuple[int, int, float]], movie_id: int
+) -> dict[int, float]:
+    """The original course algorithm, verbatim, on the tiny ratings."""
+    ratings = pd.DataFrame(rows, columns=["userId", "movieId", "rating"])
+    liked = ratings[ratings["rating"] > 4]
+    similar_users = liked[liked["movieId"] == movie_id]["userId"].unique()
+    similar_counts = liked[liked["userId"].isin(similar_users)][
+        "movieId"
+    ].value_counts()
+    similar = similar_counts / len(similar_users)
+    similar = similar[similar > 0.10]
+    everyone = liked[liked["movieId"].isin(similar.index)]
+    share = everyone["movieId"].value_counts() / len(everyone["userId"].unique())
+    scores = similar / share
+    return {
+        int(str(key)): float(value) for key, value in scores.items() if key != movie_id
+    }
+
+
+@pytest.fixture(scope="session")
+def pandas_classic() -> Callable[[list[tuple[int, int, float]], int], dict[int, float]]:
+    """The original algorithm in pandas, as a reference for exact scores."""
+    return _pandas_classic

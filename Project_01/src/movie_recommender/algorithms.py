@@ -7,10 +7,10 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from movie_recommender.options import DEFAULT_ALGORITHM, Settings
-from movie_recommender.preferences import Adjacency, Counts, threshold
+from movie_recommender.preferences import Adjacency, Counts, UserSets, threshold
 
-ALGORITHMS = ("fans", "cooccurrence", "classic")
 CLASSIC_LIKED_ABOVE = 4.0  # the original: rating > 4, i.e. 4.5 and 5.0
+MAX_LIGHT_CANDIDATES = 400  # beyond, one gather over all fans' ratings is cheaper
 TARGET_MARGIN = 0.5  # fans' other movies count from half a star below --min-rating
 
 
@@ -78,6 +78,7 @@ class Recommender:
             for key, counts in (view_counts or {}).items()
         }
         self._popularity = np.diff(by_item.indptr).astype(np.int64)
+        self._sets: dict[float, UserSets] = {}
 
     @property
     def n_items(self) -> int:
@@ -92,6 +93,11 @@ class Recommender:
                 self._by_user, self._by_item, min_rating, strict=strict
             )
         return self._views[key]
+
+    def _user_sets(self, above: float, liked: Adjacency) -> UserSets:
+        if above not in self._sets:
+            self._sets[above] = UserSets(liked)
+        return self._sets[above]
 
     def _rank(
         self,
@@ -125,20 +131,26 @@ class Recommender:
                 f"nobody rated this movie above {above:g}, "
                 "so classic has no similar users"
             )
-        counts = np.bincount(
-            liked.items_of_users(similar_users), minlength=self.n_items
+        # a movie liked by fewer than min_share of the fans in all cannot be kept
+        candidates = np.flatnonzero(
+            liked.item_count >= np.floor(settings.min_share * similar_users.size)
         )
+        sets = self._user_sets(above, liked)
+        if sets.light_count(candidates) <= MAX_LIGHT_CANDIDATES:
+            counts = sets.overlaps(similar_users, candidates)
+        else:
+            counts = np.bincount(
+                liked.items_of_users(similar_users), minlength=self.n_items
+            )[candidates]
         similar = counts / similar_users.size
-        kept = np.flatnonzero(similar > settings.min_share)
-        reached = np.zeros(liked.n_users, dtype=bool)
-        for item in kept:  # slices, no copies: cheap even for blockbusters
-            reached[liked.users_of(int(item))] = True
-        everyone = liked.item_count[kept] / int(reached.sum())
+        kept = candidates[similar > settings.min_share]
+        similar = similar[similar > settings.min_share]
+        everyone = liked.item_count[kept] / sets.union_size(kept)
         note = (
             f"no other movie was liked by more than {settings.min_share:.0%} of the "
             f"{similar_users.size} users who liked this one"
         )
-        return self._rank(kept, similar[kept] / everyone, seed, note)
+        return self._rank(kept, similar / everyone, seed, note)
 
     def fans(
         self, seed: int, settings: Settings = DEFAULT_SETTINGS, *, weighted: bool = True

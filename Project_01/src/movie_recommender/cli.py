@@ -8,8 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from movie_recommender import paths
+from movie_recommender.download import BASE_URL_ENV, DATASETS, DEFAULT_BASE_URL
 from movie_recommender.errors import MovieRecsError
 from movie_recommender.options import (
+    ALGORITHMS,
+    DEFAULT_ALGORITHM,
     DataOptions,
     DownloadRequest,
     RecommendOptions,
@@ -18,9 +21,6 @@ from movie_recommender.options import (
 
 logger = logging.getLogger("movie_recommender.cli")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-ALGORITHM_NAMES = ("fans", "cooccurrence", "classic")  # as algorithms.ALGORITHMS
-DOWNLOAD_URL_ENV = "MOVIELENS_BASE_URL"
-DEFAULT_DOWNLOAD_URL = "https://files.grouplens.org/datasets/movielens"
 
 
 def _positive_int(text: str) -> int:
@@ -66,7 +66,10 @@ def _common() -> argparse.ArgumentParser:
 
 def _algorithm_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--algorithm", default="fans", choices=ALGORITHM_NAMES, help="default: fans"
+        "--algorithm",
+        default=DEFAULT_ALGORITHM,
+        choices=ALGORITHMS,
+        help=f"default: {DEFAULT_ALGORITHM}",
     )
     parser.add_argument(
         "--limit", type=int, default=10, help="number of recommendations (default: 10)"
@@ -127,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     download.add_argument(
         "--dataset",
         default="ml-latest-small",
-        choices=("ml-latest-small", "ml-25m", "ml-32m", "ml-latest"),
+        choices=DATASETS,
     )
     download.add_argument(
         "--dest", type=Path, help="where to unpack (default: the download cache)"
@@ -220,9 +223,7 @@ def _run(args: argparse.Namespace) -> None:
         request = DownloadRequest(
             dataset=args.dataset,
             dest=args.dest or cache_root / "datasets",
-            base_url=args.base_url
-            or os.environ.get(DOWNLOAD_URL_ENV)
-            or DEFAULT_DOWNLOAD_URL,
+            base_url=args.base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL,
             timeout=args.timeout,
             force=args.force,
             progress=sys.stderr.isatty(),

@@ -4,11 +4,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from movie_recommender.algorithms import ALGORITHMS, Recommender, genre_matrix
+from movie_recommender.algorithms import Recommender, genre_matrix
 from movie_recommender.errors import InputError
 from movie_recommender.index import MovieIndex
 from movie_recommender.matching import TitleMatcher
 from movie_recommender.options import (
+    ALGORITHMS,
     DEFAULT_MIN_SIMILARITY,
     RecommendOptions,
 )

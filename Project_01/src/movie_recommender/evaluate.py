@@ -9,13 +9,12 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from movie_recommender.algorithms import (
-    ALGORITHMS,
     DEFAULT_SETTINGS,
     Recommender,
     genre_matrix,
 )
 from movie_recommender.errors import InputError
-from movie_recommender.options import Settings
+from movie_recommender.options import ALGORITHMS, Settings
 from movie_recommender.preferences import sort_columns, sort_rows
 
 logger = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class MovieIndex:
+class MovieIndex:  # a flat record of arrays  # pylint: disable=too-many-instance-attributes
     """Everything a query needs, as arrays (items are ordered by movieId).
 
     Attributes:

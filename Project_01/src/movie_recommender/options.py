@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_ALGORITHM = "fans"
+ALGORITHMS = ("fans", "cooccurrence", "classic")
 DEFAULT_MIN_SIMILARITY = 0.35
 
 

@@ -57,14 +57,20 @@ def gather(
     starts: Counts, lengths: Counts, values: npt.NDArray[np.int32]
 ) -> npt.NDArray[np.int32]:
     """Concatenate ``values[start:start + length]`` for every pair, without a loop."""
+    used = lengths > 0
+    starts, lengths = starts[used], lengths[used]
     total = int(lengths.sum())
     if total == 0:
         return np.zeros(0, dtype=values.dtype)
-    # output position k reads values[start of its segment + offset within it]
-    segment_offsets = np.cumsum(lengths) - lengths
-    positions = np.arange(total, dtype=np.int64)
-    positions += np.repeat(starts - segment_offsets, lengths)
-    gathered: npt.NDArray[np.int32] = values[positions]
+    # positions are consecutive inside a segment: cumulate steps of 1, with a
+    # jump to the next segment's start where one begins (one temporary array)
+    index_type = np.int32 if values.size < np.iinfo(np.int32).max else np.int64
+    steps = np.ones(total, dtype=index_type)
+    boundaries = np.cumsum(lengths[:-1])
+    steps[0] = starts[0]
+    steps[boundaries] = starts[1:] - (starts[:-1] + lengths[:-1]) + 1
+    np.cumsum(steps, out=steps)
+    gathered: npt.NDArray[np.int32] = values[steps]
     return gathered
 
 
@@ -128,3 +134,59 @@ def threshold(
         item_count=counts[1],
         item_users=by_item.indices,
     )
+
+
+class UserSets:
+    """Set operations on the users of items, fast even for blockbusters.
+
+    Items with many qualifying users ("heavy": where a bitset over all users is
+    smaller than their list of users) are also kept as packed bitsets, so that
+    unions and intersections with them are a few vectorised ANDs and ORs.
+    """
+
+    def __init__(self, view: Adjacency) -> None:
+        """Pack the users of every heavy item of ``view`` into bitsets."""
+        self._view = view
+        self._heavy = view.item_count > max(view.n_users // 32, 1)
+        heavy_items = np.flatnonzero(self._heavy)
+        self._row = np.full(view.item_count.size, -1, dtype=np.int64)
+        self._row[heavy_items] = np.arange(heavy_items.size)
+        self._bits = np.zeros((heavy_items.size, (view.n_users + 7) // 8), np.uint8)
+        mask = np.zeros(view.n_users, dtype=bool)
+        for row, item in enumerate(heavy_items):
+            mask[:] = False
+            mask[view.users_of(int(item))] = True
+            self._bits[row] = np.packbits(mask)
+
+    def _mask(self, items: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        mask = np.zeros(self._view.n_users, dtype=bool)
+        for item in items:
+            mask[self._view.users_of(int(item))] = True
+        return mask
+
+    def union_size(self, items: npt.NDArray[np.int64]) -> int:
+        """Number of distinct users with a qualifying rating of any of ``items``."""
+        union = np.packbits(self._mask(items[~self._heavy[items]]))
+        heavy_rows = self._row[items[self._heavy[items]]]
+        if heavy_rows.size:
+            union |= np.bitwise_or.reduce(self._bits[heavy_rows], axis=0)
+        return int(np.bitwise_count(union).sum())
+
+    def light_count(self, items: npt.NDArray[np.int64]) -> int:
+        """How many of ``items`` are not heavy (each costs a Python-level step)."""
+        return int((~self._heavy[items]).sum())
+
+    def overlaps(
+        self, users: npt.NDArray[np.int32], items: npt.NDArray[np.int64]
+    ) -> Counts:
+        """For each item, how many of ``users`` have a qualifying rating of it."""
+        member = np.zeros(self._view.n_users, dtype=bool)
+        member[users] = True
+        counts = np.zeros(items.size, dtype=np.int64)
+        heavy = self._heavy[items]
+        if heavy.any():
+            shared = self._bits[self._row[items[heavy]]] & np.packbits(member)
+            counts[heavy] = np.bitwise_count(shared).sum(axis=1)
+        for position in np.flatnonzero(~heavy):
+            counts[position] = member[self._view.users_of(int(items[position]))].sum()
+        return counts

@@ -1,25 +1,24 @@
+"""The recommenders on the tiny fixture (classic checked against pandas)."""
+
+from collections.abc import Callable
+
 import numpy as np
-import pandas as pd
 import pytest
 
+from movie_recommender import algorithms
 from movie_recommender.algorithms import Recommender
 from movie_recommender.engine import Engine
 from movie_recommender.options import RecommendOptions, Settings
 from movie_recommender.preferences import gather, threshold
 
 
-def pandas_classic(rows, movie_id: int) -> dict[int, float]:
-    """The original course algorithm, verbatim, on the tiny ratings."""
-    ratings = pd.DataFrame(rows, columns=["userId", "movieId", "rating"])
-    liked = ratings[ratings["rating"] > 4]
-    similar_users = liked[liked["movieId"] == movie_id]["userId"].unique()
-    similar = liked[liked["userId"].isin(similar_users)]["movieId"].value_counts()
-    similar = similar / len(similar_users)
-    similar = similar[similar > 0.10]
-    everyone = liked[liked["movieId"].isin(similar.index)]
-    share = everyone["movieId"].value_counts() / len(everyone["userId"].unique())
-    scores = similar / share
-    return {int(k): float(v) for k, v in scores.items() if k != movie_id}
+@pytest.fixture(params=[0, 400])
+def counting_path(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> int:
+    """Both ways of counting: bitsets of heavy items, and one gather of all rows."""
+    monkeypatch.setattr(algorithms, "MAX_LIGHT_CANDIDATES", request.param)
+    return int(request.param)
 
 
 def _item(engine: Engine, movie_id: int) -> int:
@@ -27,9 +26,13 @@ def _item(engine: Engine, movie_id: int) -> int:
 
 
 @pytest.mark.parametrize("movie_id", [1, 2, 3, 4, 6])
+@pytest.mark.usefixtures("counting_path")
 def test_classic_reproduces_the_original_exactly(
-    tiny_engine: Engine, tiny_ratings, movie_id
-):
+    tiny_engine: Engine,
+    tiny_ratings: list[tuple[int, int, float]],
+    pandas_classic: Callable[..., dict[int, float]],
+    movie_id: int,
+) -> None:
     scores = tiny_engine.recommender.classic(_item(tiny_engine, movie_id))
     got = {
         int(tiny_engine.index.movie_ids[item]): float(score)
@@ -40,13 +43,13 @@ def test_classic_reproduces_the_original_exactly(
     assert list(scores.scores) == sorted(scores.scores, reverse=True)
 
 
-def test_classic_explains_an_empty_result(tiny_engine: Engine):
+def test_classic_explains_an_empty_result(tiny_engine: Engine) -> None:
     scores = tiny_engine.recommender.classic(_item(tiny_engine, 7))
     assert scores.items.size == 0
     assert "nobody rated this movie above 4" in scores.note
 
 
-def test_fans_recommends_the_sequel_first(tiny_engine: Engine):
+def test_fans_recommends_the_sequel_first(tiny_engine: Engine) -> None:
     answer = tiny_engine.recommend("toy story")
     assert answer.match is not None
     assert answer.match.movie_id == 1
@@ -54,49 +57,51 @@ def test_fans_recommends_the_sequel_first(tiny_engine: Engine):
     assert all(rec.movie_id != 1 for rec in answer.recommendations)
 
 
-def test_fans_falls_back_to_all_raters_without_loved_ratings(tiny_engine: Engine):
+def test_fans_falls_back_to_all_raters_without_loved_ratings(
+    tiny_engine: Engine,
+) -> None:
     # movie 7 was only rated 2.0, by user 5 who loved movie 6
     answer = tiny_engine.recommend(None, 7)
     assert 6 in [rec.movie_id for rec in answer.recommendations]
 
 
-def test_every_rated_movie_gets_recommendations(tiny_engine: Engine):
+def test_every_rated_movie_gets_recommendations(tiny_engine: Engine) -> None:
     for movie_id in range(1, 8):
         assert tiny_engine.recommend(None, movie_id).recommendations
 
 
-def test_unrated_movie_gets_an_explained_empty_list(tiny_engine: Engine):
+def test_unrated_movie_gets_an_explained_empty_list(tiny_engine: Engine) -> None:
     answer = tiny_engine.recommend(None, 8)
     assert answer.recommendations == []
     assert "nobody has rated" in answer.note
 
 
-def test_cooccurrence_counts_fans(tiny_engine: Engine):
+def test_cooccurrence_counts_fans(tiny_engine: Engine) -> None:
     options = RecommendOptions(algorithm="cooccurrence")
     answer = tiny_engine.recommend(None, 1, options)
     assert answer.recommendations[0].movie_id == 2
     assert answer.recommendations[0].score == 2.0  # users 1 and 2
 
 
-def test_limit_and_thresholds_are_options(tiny_engine: Engine):
+def test_limit_and_thresholds_are_options(tiny_engine: Engine) -> None:
     options = RecommendOptions(limit=1, settings=Settings(min_rating=5.0))
     assert len(tiny_engine.recommend(None, 1, options).recommendations) == 1
 
 
-def test_unknown_algorithm_is_refused(tiny_engine: Engine):
+def test_unknown_algorithm_is_refused(tiny_engine: Engine) -> None:
     recommender: Recommender = tiny_engine.recommender
     with pytest.raises(ValueError, match="unknown algorithm"):
         recommender.recommend(0, "magic")
 
 
-def test_gather_concatenates_segments():
+def test_gather_concatenates_segments() -> None:
     values = np.array([10, 11, 20, 21, 22], dtype=np.int32)
     starts, lengths = np.array([2, 0, 2]), np.array([3, 2, 0])
     assert gather(starts, lengths, values).tolist() == [20, 21, 22, 10, 11]
     assert gather(starts[:1], lengths[2:], values).size == 0
 
 
-def test_threshold_strict_and_inclusive(tiny_engine: Engine):
+def test_threshold_strict_and_inclusive(tiny_engine: Engine) -> None:
     index = tiny_engine.index
     above = threshold(index.by_user, index.by_item, 4.5, strict=True)
     at_least = threshold(index.by_user, index.by_item, 4.5)

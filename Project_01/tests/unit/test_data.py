@@ -1,3 +1,5 @@
+"""Reading and validating the MovieLens tables."""
+
 from pathlib import Path
 
 import pandas as pd
@@ -8,7 +10,7 @@ from movie_recommender.data_files import dataset_files
 from movie_recommender.errors import InputError
 
 
-def test_reads_the_tiny_tables(tiny_dir: Path):
+def test_reads_the_tiny_tables(tiny_dir: Path) -> None:
     movies = read_movies(tiny_dir / "movies.csv")
     ratings = read_ratings(tiny_dir / "ratings.csv")
     assert movies.movie_ids.tolist() == list(range(1, 9))
@@ -25,14 +27,16 @@ def test_reads_the_tiny_tables(tiny_dir: Path):
         ("userId,movieId,rating\n1,2.5,4.0\n", "non-integer ids"),
     ],
 )
-def test_bad_ratings_are_refused_in_one_line(tmp_path: Path, content, message):
+def test_bad_ratings_are_refused_in_one_line(
+    tmp_path: Path, content: str, message: str
+) -> None:
     path = tmp_path / "ratings.csv"
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=message):
         read_ratings(path)
 
 
-def test_duplicate_movie_ids_are_refused(tmp_path: Path):
+def test_duplicate_movie_ids_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "movies.csv"
     path.write_text("movieId,title,genres\n1,A,x\n1,B,y\n", encoding="utf-8")
     with pytest.raises(InputError, match="duplicate movieIds"):
@@ -46,14 +50,16 @@ def test_duplicate_movie_ids_are_refused(tmp_path: Path):
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Excel 97-2003"),
     ],
 )
-def test_excel_given_as_csv_is_detected_by_content(tmp_path: Path, head, found):
+def test_excel_given_as_csv_is_detected_by_content(
+    tmp_path: Path, head: bytes, found: str
+) -> None:
     path = tmp_path / "ratings.csv"
     path.write_bytes(head)
     with pytest.raises(InputError, match=found):
         read_ratings(path)
 
 
-def test_parquet_given_as_csv_is_read(tmp_path: Path):
+def test_parquet_given_as_csv_is_read(tmp_path: Path) -> None:
     path = tmp_path / "ratings.csv"
     frame = pd.DataFrame({"userId": [1], "movieId": [2], "rating": [4.5]})
     frame.to_parquet(path)
@@ -61,7 +67,7 @@ def test_parquet_given_as_csv_is_read(tmp_path: Path):
     assert read_ratings(path).ratings.tolist() == [4.5]
 
 
-def test_empty_and_missing_files_are_refused(tmp_path: Path):
+def test_empty_and_missing_files_are_refused(tmp_path: Path) -> None:
     empty = tmp_path / "movies.csv"
     empty.write_bytes(b"")
     with pytest.raises(InputError, match="is empty"):
@@ -70,7 +76,7 @@ def test_empty_and_missing_files_are_refused(tmp_path: Path):
         read_movies(tmp_path / "nope.csv")
 
 
-def test_data_directory_must_exist_and_hold_both_tables(tmp_path: Path):
+def test_data_directory_must_exist_and_hold_both_tables(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="data directory not found"):
         dataset_files(tmp_path / "absent")
     (tmp_path / "movies.csv").write_text("movieId,title,genres\n", encoding="utf-8")

@@ -1,3 +1,5 @@
+"""Download against a real HTTP server on 127.0.0.1."""
+
 import hashlib
 import http.server
 import io
@@ -7,6 +9,7 @@ import zipfile
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +29,7 @@ def _zip_bytes(tiny_dir: Path) -> bytes:
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002  (the base class's name)
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (the base class's name)
         pass
 
 
@@ -58,7 +61,9 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_download_verifies_and_unpacks(server_root, tmp_path: Path, tiny_dir: Path):
+def test_download_verifies_and_unpacks(
+    server_root: tuple[str, Path], tmp_path: Path, tiny_dir: Path
+) -> None:
     url, _ = server_root
     request = DownloadRequest(
         "ml-latest-small", tmp_path / "data", url, 5, progress=False
@@ -69,7 +74,9 @@ def test_download_verifies_and_unpacks(server_root, tmp_path: Path, tiny_dir: Pa
     assert folder == tmp_path / "data" / "ml-latest-small"
 
 
-def test_download_reuses_what_is_there(server_root, tmp_path: Path):
+def test_download_reuses_what_is_there(
+    server_root: tuple[str, Path], tmp_path: Path
+) -> None:
     url, root = server_root
     request = DownloadRequest(
         "ml-latest-small", tmp_path / "data", url, 5, progress=False
@@ -79,7 +86,9 @@ def test_download_reuses_what_is_there(server_root, tmp_path: Path):
     assert download_dataset(request).is_dir()
 
 
-def test_download_refuses_a_checksum_mismatch(server_root, tmp_path: Path):
+def test_download_refuses_a_checksum_mismatch(
+    server_root: tuple[str, Path], tmp_path: Path
+) -> None:
     url, root = server_root
     (root / "ml-latest-small.zip.md5").write_text("0" * 32, encoding="ascii")
     request = DownloadRequest(
@@ -90,14 +99,18 @@ def test_download_refuses_a_checksum_mismatch(server_root, tmp_path: Path):
     assert not (tmp_path / "data" / "ml-latest-small").exists()
 
 
-def test_download_reports_http_errors(server_root, tmp_path: Path):
+def test_download_reports_http_errors(
+    server_root: tuple[str, Path], tmp_path: Path
+) -> None:
     url, _ = server_root
     request = DownloadRequest("ml-latest-small", tmp_path, f"{url}/absent", 5)
     with pytest.raises(DownloadError, match="HTTP 404"):
         download_dataset(request)
 
 
-def test_download_refuses_a_bad_archive(server_root, tmp_path: Path):
+def test_download_refuses_a_bad_archive(
+    server_root: tuple[str, Path], tmp_path: Path
+) -> None:
     url, root = server_root
     (root / "ml-latest-small.zip").write_bytes(b"not a zip")
     digest = hashlib.md5(b"not a zip").hexdigest()  # noqa: S324  (as GroupLens)
@@ -107,7 +120,9 @@ def test_download_refuses_a_bad_archive(server_root, tmp_path: Path):
         download_dataset(request)
 
 
-def test_offline_download_exits_2_with_one_line(tmp_path: Path, capsys):
+def test_offline_download_exits_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     url = f"http://127.0.0.1:{_closed_port()}"
     code = main(
         ["download", "--base-url", url, "--dest", str(tmp_path), "--timeout", "2"]
@@ -118,7 +133,9 @@ def test_offline_download_exits_2_with_one_line(tmp_path: Path, capsys):
     assert "are you offline?" in error
 
 
-def test_cli_download_prints_the_folder(server_root, tmp_path: Path, capsys):
+def test_cli_download_prints_the_folder(
+    server_root: tuple[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     url, _ = server_root
     code = main(["download", "--base-url", url, "--dest", str(tmp_path / "d")])
     assert code == 0

@@ -1,3 +1,7 @@
+"""Cleaning titles and queries."""
+
+from typing import Any
+
 import pytest
 
 from movie_recommender.titles import (
@@ -16,7 +20,7 @@ from movie_recommender.titles import (
         ("Cosmos (1980-)", ("Cosmos", 1980)),
     ],
 )
-def test_split_year_reads_the_trailing_year(title, expected):
+def test_split_year_reads_the_trailing_year(title: str, expected: Any) -> None:
     assert split_year(title) == expected
 
 
@@ -28,11 +32,13 @@ def test_split_year_reads_the_trailing_year(title, expected):
         ("Amélie (2001)", ("amelie", 2001)),
     ],
 )
-def test_clean_title_moves_the_article_and_drops_accents(title, expected):
+def test_clean_title_moves_the_article_and_drops_accents(
+    title: str, expected: Any
+) -> None:
     assert clean_title(title) == expected
 
 
-def test_main_title_is_the_head_before_a_subtitle():
+def test_main_title_is_the_head_before_a_subtitle() -> None:
     assert clean_main_title("Star Wars: Episode IV - A New Hope (1977)") == "star wars"
     assert clean_main_title("Seven (a.k.a. Se7en) (1995)") == "seven"
 
@@ -46,5 +52,5 @@ def test_main_title_is_the_head_before_a_subtitle():
         ("  ", ("", 0)),
     ],
 )
-def test_clean_query_understands_a_trailing_year(query, expected):
+def test_clean_query_understands_a_trailing_year(query: str, expected: Any) -> None:
     assert clean_query(query) == expected

@@ -1,0 +1,1 @@
+"""Benchmarks of movie-recs (run with `make bench`)."""

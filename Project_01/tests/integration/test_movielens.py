@@ -1,0 +1,112 @@
+"""On the real ml-latest-small (MOVIELENS_DIR); see tests/conftest.py."""
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from movie_recommender.cli import main
+from movie_recommender.engine import Engine
+from movie_recommender.evaluate import evaluate
+from movie_recommender.store import open_index
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def engine(movielens_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    cache = tmp_path_factory.mktemp("index")
+    return Engine(open_index(movielens_dir, cache))
+
+
+def test_toy_story_finds_toy_story_and_recommends_its_sequel(engine: Engine) -> None:
+    answer = engine.recommend("toy story")
+    assert answer.match is not None
+    assert answer.match.title == "Toy Story (1995)"
+    titles = [rec.title for rec in answer.recommendations]
+    assert "Toy Story 2 (1999)" in titles
+    assert "Toy Story (1995)" not in titles
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("godfater", "Godfather, The (1972)"),
+        ("lord of the rings fellowship",
+         "Lord of the Rings: The Fellowship of the Ring, The (2001)"),
+        ("matrix 1999", "Matrix, The (1999)"),
+        ("star wars", "Star Wars: Episode IV - A New Hope (1977)"),
+    ],
+)  # fmt: skip
+def test_search_finds_the_movie_people_mean(
+    engine: Engine, query: str, title: str
+) -> None:
+    assert engine.search(query, 1)[0].title == title
+
+
+def test_nonsense_has_no_match(engine: Engine) -> None:
+    assert engine.search("xqzvbnm kfjwplt") == []
+    answer = engine.recommend("xqzvbnm kfjwplt")
+    assert answer.match is None
+    assert "no movie title matches" in answer.note
+
+
+def test_duplicate_titles_are_told_apart_by_movie_id(engine: Engine) -> None:
+    emmas = [m for m in engine.search("emma 1996", 5) if m.title == "Emma (1996)"]
+    assert len({m.movie_id for m in emmas}) == 2
+
+
+def test_every_rated_movie_gets_recommendations(engine: Engine) -> None:
+    counts = engine.index.rating_counts
+    rated = [int(engine.index.movie_ids[i]) for i in range(counts.size) if counts[i]]
+    for movie_id in rated[::25]:
+        assert engine.recommend(None, movie_id).recommendations, movie_id
+
+
+def test_rarely_rated_seed_gets_no_absurd_scores(engine: Engine) -> None:
+    counts = engine.index.rating_counts
+    single = int(engine.index.movie_ids[list(counts).index(1)])
+    answer = engine.recommend(None, single)
+    assert answer.recommendations
+    assert max(rec.score for rec in answer.recommendations) <= 2.0
+
+
+def test_classic_matches_pandas_exactly_on_real_data(
+    engine: Engine,
+    movielens_dir: Path,
+    pandas_classic: Callable[[list[tuple[int, int, float]], int], dict[int, float]],
+) -> None:
+    frame = pd.read_csv(movielens_dir / "ratings.csv")
+    rows = [
+        (int(user), int(movie), float(rating))
+        for user, movie, rating in frame[["userId", "movieId", "rating"]].itertuples(
+            index=False
+        )
+    ]
+    for movie_id in (1, 260, 318, 2571, 4993, 7153, 6874, 112852, 2700, 3671):
+        scores = engine.recommender.classic(engine.index.item_of(movie_id))
+        got = {
+            int(engine.index.movie_ids[item]): float(score)
+            for item, score in zip(scores.items, scores.scores, strict=True)
+        }
+        assert got == pandas_classic(rows, movie_id), movie_id
+
+
+def test_fans_beats_classic_and_popularity(engine: Engine) -> None:
+    result = evaluate(engine.index.by_user, engine.index.genres, 10, (0, 1, 2))
+    assert result.mean("fans") > 1.2 * result.mean("popularity")
+    assert result.mean("fans") > result.mean("classic")
+    assert result.mean("fans") > result.mean("cooccurrence")
+
+
+def test_cli_recommend_on_the_real_data(
+    movielens_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["recommend", "godfater", "--format", "json", "--limit", "5"]
+    args += ["--data-dir", str(movielens_dir), "--cache-dir", str(tmp_path)]
+    assert main(args) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["match"]["title"] == "Godfather, The (1972)"
+    assert len(answer["recommendations"]) == 5

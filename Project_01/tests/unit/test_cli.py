@@ -1,0 +1,182 @@
+"""The movie-recs command line: output, formats, exit codes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from movie_recommender.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def data_args(tiny_dir: Path, cache_env: Path) -> list[str]:
+    return ["--data-dir", str(tiny_dir), "--cache-dir", str(cache_env)]
+
+
+def test_search_prints_a_ranked_table(
+    capsys: pytest.CaptureFixture[str], data_args: list[str]
+) -> None:
+    code, out, _ = run(capsys, "search", "toy story", *data_args)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split()[:3] == ["movieId", "title", "similarity"]
+    assert "Toy Story (1995)" in lines[2]
+    assert "Toy Story 2 (1999)" in lines[3]
+
+
+def test_search_json_and_no_match(
+    capsys: pytest.CaptureFixture[str], data_args: list[str]
+) -> None:
+    code, out, _ = run(capsys, "search", "godfater", "--format", "json", *data_args)
+    assert code == 0
+    assert json.loads(out)["matches"][0]["movieId"] == 3
+    code, out, _ = run(capsys, "search", "qwxzv plmok", *data_args)
+    assert code == 0
+    assert "no movie title matches" in out
+
+
+def test_recommend_json_has_the_documented_shape(
+    capsys: pytest.CaptureFixture[str], data_args: list[str]
+) -> None:
+    code, out, _ = run(capsys, "recommend", "toy story", "--format", "json", *data_args)
+    answer = json.loads(out)
+    assert code == 0
+    assert set(answer) == {"query", "match", "algorithm", "recommendations", "note"}
+    assert set(answer["match"]) == {"movieId", "title", "genres", "similarity"}
+    assert set(answer["recommendations"][0]) == {"movieId", "title", "genres", "score"}
+    assert answer["recommendations"][0]["movieId"] == 2
+
+
+def test_recommend_table_by_movie_id_with_classic(
+    capsys: pytest.CaptureFixture[str], data_args: list[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "recommend", "--movie-id", "3", "--algorithm", "classic", *data_args
+    )
+    assert code == 0
+    assert out.startswith("match: Godfather, The (1972) (movieId 3")
+    assert "Godfather: Part II" in out
+
+
+def test_recommend_explains_an_empty_list(
+    capsys: pytest.CaptureFixture[str], data_args: list[str]
+) -> None:
+    code, out, _ = run(capsys, "recommend", "--movie-id", "8", *data_args)
+    assert code == 0
+    assert "no recommendations: nobody has rated this movie" in out
+
+
+def test_batch_writes_one_json_line_per_query(
+    capsys: pytest.CaptureFixture[str], data_args: list[str], tmp_path: Path
+) -> None:
+    batch = tmp_path / "queries.txt"
+    batch.write_text("toy story\n\nid:3\nid:999\nqwxzv\n", encoding="utf-8")
+    code, out, _ = run(capsys, "recommend", "--batch", str(batch), *data_args)
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [a["query"] for a in answers] == ["toy story", "id:3", "id:999", "qwxzv"]
+    assert answers[1]["match"]["movieId"] == 3
+    assert "unknown movieId" in answers[2]["error"]
+    assert answers[3]["match"] is None
+
+
+def test_evaluate_prints_every_algorithm(
+    capsys: pytest.CaptureFixture[str], data_args: list[str]
+) -> None:
+    code, out, _ = run(capsys, "evaluate", "--repeats", "2", *data_args)
+    assert code == 0
+    for name in ("fans", "cooccurrence", "classic", "popularity"):
+        assert name in out
+    code, out, _ = run(capsys, "evaluate", "--format", "json", *data_args)
+    assert set(json.loads(out)["hit_rates"]) >= {"fans", "popularity"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", ""], "query is empty"),
+        (["recommend"], "query is empty"),
+        (["recommend", "--movie-id", "999"], "unknown movieId: 999"),
+        (["recommend", "toy story", "--limit", "0"], "--limit must be at least 1"),
+        (["search", "toy", "--limit", "0"], "--limit must be at least 1"),
+        (["evaluate", "--k", "0"], "--k must be at least 1"),
+        (["recommend", "x", "--batch", "/nonexistent/q.txt"], "cannot read the batch"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    capsys: pytest.CaptureFixture[str],
+    data_args: list[str],
+    args: list[str],
+    message: str,
+) -> None:
+    code, _, err = run(capsys, *args, *data_args)
+    assert code == 2
+    assert err.count("\n") == 1
+    assert message in err
+
+
+@pytest.mark.usefixtures("cache_env")
+def test_missing_data_dir_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "search", "x", "--data-dir", str(tmp_path / "none"))
+    assert code == 2
+    assert "data directory not found" in err
+
+
+@pytest.mark.usefixtures("cache_env")
+def test_excel_as_csv_exits_2(
+    capsys: pytest.CaptureFixture[str], tiny_dir: Path
+) -> None:
+    (tiny_dir / "ratings.csv").write_bytes(b"PK\x03\x04 a workbook")
+    code, _, err = run(capsys, "search", "toy", "--data-dir", str(tiny_dir))
+    assert code == 2
+    assert "ratings.csv is an Excel workbook" in err
+    assert "Traceback" not in err
+
+
+def test_default_data_dir_comes_from_movielens_dir(
+    capsys: pytest.CaptureFixture[str],
+    tiny_dir: Path,
+    cache_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MOVIELENS_DIR", str(tiny_dir))
+    code, out, _ = run(capsys, "search", "emma")
+    assert code == 0
+    assert "Emma (1996)" in out
+    monkeypatch.delenv("MOVIELENS_DIR")
+    code, _, err = run(capsys, "search", "emma")
+    assert code == 2
+    assert str(cache_env / "datasets" / "ml-latest-small") in err
+
+
+def test_debug_log_goes_to_the_log_file(
+    capsys: pytest.CaptureFixture[str], data_args: list[str], tmp_path: Path
+) -> None:
+    log = tmp_path / "run.log"
+    code, _, _ = run(
+        capsys, "search", "toy", "--log-level", "DEBUG", "--log-file", str(log),
+        *data_args,
+    )  # fmt: skip
+    assert code == 0
+    assert "movie_recommender.store" in log.read_text(encoding="utf-8")
+
+
+def test_help_works_as_a_console_script() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "movie_recommender.cli", "--help"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert "download" in done.stdout
+    assert "recommend" in done.stdout
