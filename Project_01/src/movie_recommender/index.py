@@ -16,7 +16,8 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class MovieIndex:  # a flat record of arrays  # pylint: disable=too-many-instance-attributes
+# a flat record of arrays  # pylint: disable-next=too-many-instance-attributes
+class MovieIndex:
     """Everything a query needs, as arrays (items are ordered by movieId).
 
     Attributes:
