@@ -65,6 +65,7 @@ class FeedReport:
     failures: tuple[tuple[str, str], ...]
     new_episodes: int = 0
     bytes_received: int = 0
+    unchanged: int = 0
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,7 @@ def fetch_feeds(
         done=tuple(snapshot.feed_url for snapshot in snapshots),
         failures=tuple(failures),
         bytes_received=sum(snapshot.bytes_received for snapshot in snapshots),
+        unchanged=sum(snapshot.not_modified for snapshot in snapshots),
     )
     return snapshots, report
 

@@ -72,8 +72,8 @@ def run_summary_text(summary: RunSummary) -> str:
     """The lines printed at the end of ``podcast-pipeline run``."""
     fetched, downloads = summary.fetched, summary.downloads
     lines = [
-        f"feeds: {len(fetched.done)} fetched ({fetched.bytes_received} bytes), "
-        f"{len(summary.feed_failures)} failed; "
+        f"feeds: {len(fetched.done)} fetched ({fetched.unchanged} unchanged, "
+        f"{fetched.bytes_received} bytes), {len(summary.feed_failures)} failed; "
         f"{summary.stored.new_episodes} new episodes stored",
         f"downloads: {downloads.downloaded} of {downloads.attempted} downloaded, "
         f"{downloads.failed} failed, {downloads.refused} refused; "

@@ -73,6 +73,7 @@ def airflow_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "PODCAST_TASK_RETRIES": "0",
         "PODCAST_DATA_DIR": str(home / "never-created"),
         "PODCAST_MAX_EPISODES": "3",
+        "PYTHONDONTWRITEBYTECODE": "1",  # no __pycache__ in dags/ from parsing
     }
     subprocess.run(
         [sys.executable, "-m", "airflow", "db", "migrate"],

@@ -116,11 +116,12 @@ def test_run_stores_downloads_and_a_rerun_transfers_nothing(
 
     second = run_pipeline(settings, transcribe=NO_TRANSCRIBE, policy=POLICY)
     assert second.downloads.downloaded == 1  # the one left over by --max-episodes
-    sent_before = server.body_bytes_sent
+    sent_before, stored_before = server.body_bytes_sent, rows(settings.db_path)
     third = run_pipeline(settings, transcribe=NO_TRANSCRIBE, policy=POLICY)
     assert server.body_bytes_sent == sent_before  # 304 and nothing left: zero bytes
     assert (third.fetched.bytes_received, third.downloads.attempted) == (0, 0)
-    assert rows(settings.db_path)["g3"] == rows(settings.db_path)["g3"] | {}
+    assert third.fetched.unchanged == 1
+    assert rows(settings.db_path) == stored_before  # nothing stored was altered
 
 
 def test_one_bad_episode_never_stops_the_others(
