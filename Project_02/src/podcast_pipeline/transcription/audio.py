@@ -52,13 +52,21 @@ def _check_is_nonempty_file(path: Path) -> None:
         raise AudioInputError(f"audio file is empty (0 bytes): {path}")
 
 
+def _reason(error: sf.LibsndfileError) -> str:
+    # libsndfile says "File does not exist..." for undecodable MP3 data in a
+    # file that does exist; say what it means instead.
+    if "does not exist" in error.error_string:
+        return "unrecognised or corrupt audio data"
+    return str(error.error_string).rstrip(".")
+
+
 def _open(path: Path) -> sf.SoundFile:
     _check_is_nonempty_file(path)
     try:
         return sf.SoundFile(path)
     except sf.LibsndfileError as exc:
         raise AudioInputError(
-            f"not a readable audio file: {path} ({exc.error_string})"
+            f"not a readable audio file: {path} ({_reason(exc)})"
         ) from exc
 
 
@@ -121,7 +129,7 @@ def iter_pcm16(
                 block = sound.read(block_frames, dtype="float32", always_2d=True)
             except sf.LibsndfileError as exc:
                 raise AudioInputError(
-                    f"audio file is corrupt: {path} ({exc.error_string})"
+                    f"audio file is corrupt: {path} ({_reason(exc)})"
                 ) from exc
             if len(block) == 0:
                 break

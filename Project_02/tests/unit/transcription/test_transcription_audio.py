@@ -104,6 +104,11 @@ def _html_page(tmp: Path) -> Path:
     return tmp / "page.mp3"
 
 
+def _html_page_named_wav(tmp: Path) -> Path:
+    (tmp / "page.wav").write_text("<html><body>Not Found</body></html>")
+    return tmp / "page.wav"
+
+
 def _garbage_bytes(tmp: Path) -> Path:
     (tmp / "noise.wav").write_bytes(bytes(range(256)) * 40)
     return tmp / "noise.wav"
@@ -115,10 +120,11 @@ def _garbage_bytes(tmp: Path) -> Path:
         (_missing, "audio file not found"),
         (_directory, "not an audio file"),
         (_empty, "is empty"),
-        (_html_page, "not a readable audio file"),
+        (_html_page, "not a readable audio file.*unrecognised or corrupt"),
+        (_html_page_named_wav, "not a readable audio file.*Format not recognised"),
         (_garbage_bytes, "not a readable audio file"),
     ],
-    ids=["missing", "directory", "empty", "html", "garbage-bytes"],
+    ids=["missing", "directory", "empty", "html-mp3", "html-wav", "garbage-bytes"],
 )
 def test_bad_input_is_an_input_error_with_one_clear_line(
     tmp_path: Path, make_path: Callable[[Path], Path], message: str
@@ -132,6 +138,7 @@ def test_bad_input_is_an_input_error_with_one_clear_line(
     assert isinstance(caught.value, InputError)
     assert caught.value.exit_code == 2
     assert "\n" not in str(caught.value)
+    assert "does not exist" not in str(caught.value)
 
 
 def test_truncated_wav_decodes_what_is_there(tone_wav: Path) -> None:
