@@ -38,7 +38,8 @@ def save_model(pipeline: Any, model_dir: Path) -> Path:
     """
     model_dir.mkdir(parents=True, exist_ok=True)
     path = model_dir / MODEL_FILE
-    skops.io.dump(pipeline, path)
+    # The schema JSON of 300+ trees is large and repetitive: deflate it (~10x).
+    skops.io.dump(pipeline, path, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
     return path
 
 

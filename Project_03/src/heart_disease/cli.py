@@ -73,7 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--test-size", type=_fraction, default=0.2)
     train.add_argument("--seed", type=int, default=42)
-    train.add_argument("--model", choices=_MODELS, default="auto")
+    train.add_argument(
+        "--model",
+        choices=_MODELS,
+        default="ensemble",
+        help="classifier (default ensemble; auto keeps the best by CV)",
+    )
     train.add_argument("--tune", action="store_true", help="grid-search by CV")
     train.add_argument("--cv-folds", type=_folds, default=5)
     train.add_argument("--jobs", type=_positive, default=2, help="parallel CV jobs")

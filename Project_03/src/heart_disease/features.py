@@ -25,17 +25,6 @@ def build_preprocessor() -> ColumnTransformer:
     Returns:
         A ``ColumnTransformer`` taking the raw feature columns.
     """
-    measured_value = Pipeline(
-        [
-            (
-                "impute",
-                SimpleImputer(
-                    missing_values=0, strategy="median", keep_empty_features=True
-                ),
-            ),
-            ("scale", StandardScaler()),
-        ]
-    )
     zero_as_missing = Pipeline(
         [
             # Blank cells and zeros both mean "not measured": fold blanks into 0.
@@ -44,7 +33,14 @@ def build_preprocessor() -> ColumnTransformer:
                 "impute_and_flag",
                 FeatureUnion(
                     [
-                        ("value", measured_value),
+                        (
+                            "value",
+                            SimpleImputer(
+                                missing_values=0,
+                                strategy="median",
+                                keep_empty_features=True,
+                            ),
+                        ),
                         # Always present, even when the training rows have no zero.
                         (
                             "not_measured",
@@ -53,6 +49,7 @@ def build_preprocessor() -> ColumnTransformer:
                     ]
                 ),
             ),
+            ("scale", StandardScaler()),
         ]
     )
     other_numeric = Pipeline(

@@ -8,6 +8,20 @@ if TYPE_CHECKING:
     from heart_disease.training import TrainResult
 
 
+def _how_chosen(result: "TrainResult") -> str:
+    config, name = result.config, result.selection.best.name
+    tuned = " after a grid search" if config.tune else ""
+    if len(result.selection.scores) > 1:
+        return (
+            f"`{name}` kept by {config.cv_folds}-fold cross-validation on the "
+            f"training split (ROC AUC, then accuracy){tuned}."
+        )
+    return (
+        f"`{name}` as requested{tuned}; {config.cv_folds}-fold cross-validation on "
+        "the training split:"
+    )
+
+
 def render_model_card(result: "TrainResult") -> str:
     """Write the model card in Markdown.
 
@@ -50,8 +64,7 @@ performance on other populations is unknown.
   training median, with an indicator column.
 
 ## Model
-`{best.name}` chosen by {config.cv_folds}-fold cross-validation on the training split
-(ROC AUC, then accuracy){" after grid search" if config.tune else ""}.
+{_how_chosen(result)}
 
 | candidate | CV ROC AUC | CV accuracy |
 |---|---|---|

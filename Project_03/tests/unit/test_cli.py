@@ -179,7 +179,7 @@ def test_auto_compares_every_candidate(
     tmp_path: Path, heart_csv: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     argv = ["train", "--data", str(heart_csv), "--output-dir", str(tmp_path / "m")]
-    assert main([*argv, "--cv-folds", "3", "--jobs", "1"]) == 0
+    assert main([*argv, "--model", "auto", "--cv-folds", "3", "--jobs", "1"]) == 0
     out = capsys.readouterr().out
     for name in ("logistic", "knn", "random-forest", "gradient-boosting", "ensemble"):
         assert name in out
