@@ -57,7 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="fetch feeds, store, download, transcribe")
     run.add_argument(
         "--feed",
-        action="append",
+        action="extend",
+        nargs="+",
         dest="feeds",
         metavar="URL",
         help="feed URL, repeatable (default: $PODCAST_FEEDS or Marketplace)",
@@ -116,35 +117,22 @@ def _settings(args: argparse.Namespace) -> object:
 
 
 def _command_run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from podcast_pipeline.config import Settings
-    from podcast_pipeline.downloads import DownloadOutcome
+    from podcast_pipeline.progress import TqdmProgress
     from podcast_pipeline.report import run_summary_text
     from podcast_pipeline.runner import TranscribeOptions, run_pipeline
 
     settings = _settings(args)
     assert isinstance(settings, Settings)  # noqa: S101  (narrowing for mypy)
-    with tqdm(
-        desc="downloads",
-        unit="episode",
-        disable=True if args.no_progress else None,  # None: only on a terminal
-        leave=False,
-    ) as progress:
-
-        def advance(outcome: DownloadOutcome) -> None:
-            progress.update(1)
-            progress.set_postfix_str(outcome.episode.title[:30])
-
-        summary = run_pipeline(
-            settings,
-            transcribe=TranscribeOptions(
-                enabled=not args.no_transcribe,
-                engine=args.engine,
-                model_dir=args.model_dir,
-            ),
-            on_download=advance,
-        )
+    summary = run_pipeline(
+        settings,
+        transcribe=TranscribeOptions(
+            enabled=not args.no_transcribe,
+            engine=args.engine,
+            model_dir=args.model_dir,
+        ),
+        progress=TqdmProgress(enabled=False if args.no_progress else None),
+    )
     print(run_summary_text(summary))
     if summary.feed_failures:
         print(
@@ -175,6 +163,7 @@ def _command_episodes(args: argparse.Namespace) -> int:
 
 def _command_transcribe(args: argparse.Namespace) -> int:
     from podcast_pipeline.config import Settings
+    from podcast_pipeline.progress import TqdmProgress
     from podcast_pipeline.transcribe_step import transcribe_episodes
 
     settings = _settings(args)
@@ -184,6 +173,7 @@ def _command_transcribe(args: argparse.Namespace) -> int:
         engine=args.engine,
         model_dir=args.model_dir,
         workers=args.workers,
+        progress=TqdmProgress(),
     )
     print(
         f"transcripts: {report.transcribed} of {report.attempted} transcribed, "

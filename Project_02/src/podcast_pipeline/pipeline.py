@@ -21,6 +21,7 @@ from podcast_pipeline.errors import FeedFetchError, FeedParseError, PodcastPipel
 from podcast_pipeline.feeds import check_feed_url, fetch_feed
 from podcast_pipeline.models import FeedValidators
 from podcast_pipeline.paths import feed_directory_name
+from podcast_pipeline.progress import Progress
 from podcast_pipeline.rss import parse_feed
 from podcast_pipeline.schema import schema_version
 from podcast_pipeline.storage import (
@@ -225,7 +226,7 @@ def download_episodes(  # pylint: disable=too-many-arguments  # keyword-only opt
     max_episodes: int,
     workers: int,
     policy: DownloadPolicy | None = None,
-    on_outcome: Callable[[DownloadOutcome], None] | None = None,
+    progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> DownloadReport:
     """Download up to ``max_episodes`` pending episodes, newest first, and record each.
@@ -240,6 +241,8 @@ def download_episodes(  # pylint: disable=too-many-arguments  # keyword-only opt
     with database(db_path) as connection:
         pending = pending_downloads(connection, max_episodes)
         logger.info("%d episodes to download (max %d)", len(pending), max_episodes)
+        if progress is not None:
+            progress.begin("downloads", len(pending))
         for outcome in download_all(
             pending, audio_dir, policy, workers=workers, sleep=sleep
         ):
@@ -249,8 +252,10 @@ def download_episodes(  # pylint: disable=too-many-arguments  # keyword-only opt
                 transferred += outcome.file.bytes_transferred
             else:
                 counts["refused" if outcome.refused else "failed"] += 1
-            if on_outcome is not None:
-                on_outcome(outcome)
+            if progress is not None:
+                progress.step(outcome.episode.title)
+        if progress is not None:
+            progress.end()
     return DownloadReport(
         attempted=len(pending),
         downloaded=counts["downloaded"],

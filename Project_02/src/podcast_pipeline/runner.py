@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from podcast_pipeline.config import Settings
 from podcast_pipeline.download import DownloadPolicy
-from podcast_pipeline.downloads import DownloadOutcome
 from podcast_pipeline.pipeline import (
     DownloadReport,
     FeedReport,
@@ -18,6 +16,7 @@ from podcast_pipeline.pipeline import (
     prepare_database,
     store_feeds,
 )
+from podcast_pipeline.progress import Progress
 from podcast_pipeline.transcribe_step import TranscribeReport, transcribe_episodes
 
 logger = logging.getLogger(__name__)
@@ -52,8 +51,7 @@ def run_pipeline(
     *,
     transcribe: TranscribeOptions | None = None,
     policy: DownloadPolicy | None = None,
-    on_download: Callable[[DownloadOutcome], None] | None = None,
-    on_transcript: Callable[[Path, str | None], None] | None = None,
+    progress: Progress | None = None,
 ) -> RunSummary:
     """Run every step once, in order, as the DAG does.
 
@@ -61,8 +59,7 @@ def run_pipeline(
         settings: Feeds, directories, database and limits.
         transcribe: Transcription options (default: on, PocketSphinx).
         policy: Download limits and retries.
-        on_download: Called after each download (the CLI's progress bar).
-        on_transcript: Called after each transcription.
+        progress: Told of each download and transcript (the CLI's bars).
 
     Returns:
         The reports of the steps.
@@ -83,7 +80,7 @@ def run_pipeline(
         max_episodes=settings.max_episodes,
         workers=settings.workers,
         policy=policy,
-        on_outcome=on_download,
+        progress=progress,
     )
     transcripts = None
     if transcribe.enabled:
@@ -91,6 +88,6 @@ def run_pipeline(
             settings.db_path,
             engine=transcribe.engine,
             model_dir=transcribe.model_dir,
-            on_result=on_transcript,
+            progress=progress,
         )
     return RunSummary(fetched, stored, downloads, transcripts)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from podcast_pipeline.errors import PodcastPipelineError
+from podcast_pipeline.progress import Progress
 from podcast_pipeline.storage import (
     database,
     pending_transcriptions,
@@ -59,7 +59,7 @@ def transcribe_episodes(
     engine: str = "pocketsphinx",
     model_dir: Path | None = None,
     workers: int | None = None,
-    on_result: Callable[[Path, str | None], None] | None = None,
+    progress: Progress | None = None,
 ) -> TranscribeReport:
     """Transcribe downloaded episodes that have no transcript yet.
 
@@ -72,7 +72,7 @@ def transcribe_episodes(
         engine: A speech engine name (see ``podcast_pipeline.transcription.ENGINES``).
         model_dir: The engine's model directory, if it needs one.
         workers: Worker processes (default: one per CPU).
-        on_result: Called with each file and its error (None on success).
+        progress: Told of each finished file.
 
     Returns:
         Counts and the audio / processing seconds of the transcripts.
@@ -90,6 +90,8 @@ def transcribe_episodes(
         pending = pending_transcriptions(connection)
         episode_ids = {path: episode_id for episode_id, path in pending}
         logger.info("%d episodes to transcribe with %s", len(pending), engine)
+        if progress is not None:
+            progress.begin("transcripts", len(pending))
         outcomes = transcribe_many(
             list(episode_ids), engine=engine, model_dir=model_dir, workers=workers
         )
@@ -99,8 +101,10 @@ def transcribe_episodes(
                 errors += 1
             else:
                 seconds = [seconds[0] + stored[0], seconds[1] + stored[1]]
-            if on_result is not None:
-                on_result(path, stored if isinstance(stored, str) else None)
+            if progress is not None:
+                progress.step(path.name)
+        if progress is not None:
+            progress.end()
     return TranscribeReport(
         attempted=len(pending),
         transcribed=len(pending) - errors,

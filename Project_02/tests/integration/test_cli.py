@@ -235,3 +235,19 @@ def test_log_file_receives_the_log(feed_url: str, tmp_path: Path) -> None:
         ]
     )
     assert "podcast_pipeline.pipeline: 2 episodes to download" in log.read_text()
+
+
+def test_one_failing_feed_of_two_is_summarised_and_exits_1(
+    feed_url: str,
+    server: FaultServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    gone = server.url("/gone.xml")
+    argv = ["run", "--feed", feed_url, gone, "--data-dir", str(tmp_path)]
+    code = main([*argv, "--no-transcribe", "--no-progress"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "3 new episodes stored" in captured.out
+    assert f"failed feed {gone}: feed {gone} answered HTTP 404" in captured.out
+    assert captured.err.endswith("podcast-pipeline: error: 1 feed(s) failed\n")
