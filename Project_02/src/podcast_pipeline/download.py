@@ -43,7 +43,9 @@ class DownloadPolicy:
         chunk_bytes: Streaming chunk size.
     """
 
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    retry: RetryPolicy = field(
+        default_factory=lambda: RetryPolicy(max_total_seconds=1800.0)
+    )
     max_bytes: int = 1024 * 2**20
     min_free_bytes: int = 256 * 2**20
     chunk_bytes: int = 256 * 1024
@@ -100,6 +102,8 @@ class _Transfer:  # pylint: disable=too-few-public-methods
         self.partial = target.with_name(target.name + ".part")
         self.policy = policy
         self.bytes_transferred = 0
+        # A server that drips bytes never trips the read timeout: bound the total.
+        self.deadline = time.monotonic() + policy.retry.max_total_seconds
 
     def _expected_total(self, response: requests.Response, offset: int) -> int | None:
         """Total file size from the response; -1 means the range did not match."""
@@ -178,6 +182,12 @@ class _Transfer:  # pylint: disable=too-few-public-methods
         size = offset
         with self.partial.open("ab" if offset else "wb") as sink:
             for chunk in response.iter_content(self.policy.chunk_bytes):
+                if time.monotonic() > self.deadline:
+                    raise DownloadError(
+                        f"{self.url}: still incomplete after the "
+                        f"{self.policy.retry.max_total_seconds:.0f} s budget "
+                        f"({size} bytes kept for the next run)"
+                    )
                 size += len(chunk)
                 self.bytes_transferred += len(chunk)
                 if size > self.policy.max_bytes:

@@ -112,6 +112,21 @@ def test_response_slower_than_the_timeout_is_retried(
     assert_complete(tmp_path / "a.mp3", mp3_bytes)
 
 
+def test_a_trickling_body_is_bounded_by_the_time_budget(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    policy = DownloadPolicy(
+        retry=RetryPolicy(max_total_seconds=0.3, read_timeout=2),
+        min_free_bytes=0,
+        chunk_bytes=256,
+    )
+    route = Route(mp3_bytes, faults=[Fault("trickle", cut_at=512, delay=0.1)])
+    with pytest.raises(DownloadError, match="still incomplete after the 0 s budget"):
+        fetch(server.add("/a.mp3", route), tmp_path / "a.mp3", policy)
+    assert not (tmp_path / "a.mp3").exists()
+    assert (tmp_path / "a.mp3.part").stat().st_size < len(mp3_bytes)
+
+
 def test_persistent_failure_is_bounded_and_leaves_no_final_file(
     server: FaultServer, mp3_bytes: bytes, tmp_path: Path
 ) -> None:

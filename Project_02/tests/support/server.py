@@ -17,7 +17,8 @@ class Fault:
 
     kinds: ``status`` (answer ``status`` with ``retry_after``), ``drop`` (reset
     the connection after ``cut_at`` body bytes), ``short`` (announce the full
-    length, send ``cut_at`` bytes, close), ``slow`` (wait ``delay`` s first).
+    length, send ``cut_at`` bytes, close), ``slow`` (wait ``delay`` s first),
+    ``trickle`` (send the body in ``cut_at``-byte pieces, ``delay`` s apart).
     """
 
     kind: str
@@ -138,6 +139,14 @@ class _Handler(BaseHTTPRequestHandler):
             headers["ETag"] = route.etag
         if route.last_modified:
             headers["Last-Modified"] = route.last_modified
+        if fault is not None and fault.kind == "trickle":
+            self._send_head(status, len(body), route.content_type, headers)
+            for start in range(0, len(body), fault.cut_at):
+                self.wfile.write(body[start : start + fault.cut_at])
+                self.wfile.flush()
+                time.sleep(fault.delay)
+            self.server.count(len(body))
+            return
         if fault is not None and fault.kind in {"drop", "short"}:
             self._send_head(status, len(body), route.content_type, headers)
             self.wfile.write(body[: fault.cut_at])
