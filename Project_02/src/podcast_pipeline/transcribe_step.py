@@ -15,6 +15,7 @@ from podcast_pipeline.storage import (
     update_episode,
     utc_now,
 )
+from podcast_pipeline.transcription import Transcript  # light: records only
 
 logger = logging.getLogger(__name__)
 
@@ -31,26 +32,24 @@ class TranscribeReport:
 
 
 def _store_outcome(
-    connection: sqlite3.Connection, episode_id: int, outcome: object
+    connection: sqlite3.Connection,
+    episode_id: int,
+    outcome: Transcript | PodcastPipelineError,
 ) -> tuple[float, float] | str:
     """Record one transcript (returns its seconds) or its error (returns the text)."""
     if isinstance(outcome, PodcastPipelineError):
         logger.error("Transcription of episode %d failed: %s", episode_id, outcome)
         update_episode(connection, episode_id, transcript_error=str(outcome))
         return str(outcome)
-    text = getattr(outcome, "text", "")
     update_episode(
         connection,
         episode_id,
-        transcript=text,
-        transcript_engine=getattr(outcome, "engine", None),
+        transcript=outcome.text,
+        transcript_engine=outcome.engine,
         transcribed_at=utc_now(),
         transcript_error=None,
     )
-    return (
-        float(getattr(outcome, "audio_seconds", 0.0)),
-        float(getattr(outcome, "processing_seconds", 0.0)),
-    )
+    return outcome.audio_seconds, outcome.processing_seconds
 
 
 def transcribe_episodes(
