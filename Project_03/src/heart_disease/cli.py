@@ -71,8 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--data", type=Path, help="data file (default: $HEART_DATA or the download)"
     )
-    train.add_argument("--test-size", type=_fraction, default=0.2)
-    train.add_argument("--seed", type=int, default=42)
+    train.add_argument(
+        "--test-size", type=_fraction, default=0.2, help="held-out fraction (0.2)"
+    )
+    train.add_argument("--seed", type=int, default=42, help="split/model seed (42)")
     train.add_argument(
         "--model",
         choices=_MODELS,
@@ -80,9 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="classifier (default ensemble; auto keeps the best by CV)",
     )
     train.add_argument("--tune", action="store_true", help="grid-search by CV")
-    train.add_argument("--cv-folds", type=_folds, default=5)
-    train.add_argument("--jobs", type=_positive, default=2, help="parallel CV jobs")
-    train.add_argument("--output-dir", type=Path, default=Path("artifacts/model"))
+    train.add_argument("--cv-folds", type=_folds, default=5, help="CV folds (5)")
+    train.add_argument("--jobs", type=_positive, default=2, help="parallel CV jobs (2)")
+    train.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path("artifacts/model"),
+        help="where to write the model and reports (artifacts/model)",
+    )
 
     evaluate = commands.add_parser("evaluate", help="metrics of a saved model")
     evaluate.add_argument("--model", type=Path, required=True, help="model directory")
