@@ -48,9 +48,14 @@ class Cost:
     cpu_seconds: float
 
 
-def _cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
-    usage = resource.getrusage(who)
-    return usage.ru_utime + usage.ru_stime
+def _cpu_seconds() -> float:
+    """CPU time of this process plus its finished children (pool workers)."""
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in map(
+            resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+        )
+    )
 
 
 def _measure(work: Callable[[], T]) -> tuple[T, Cost]:
@@ -189,18 +194,22 @@ def _pool_rows(clip: Path, copies: int, folder: Path, repeats: int) -> list[str]
         link = folder / f"copy-{index}{clip.suffix}"
         link.symlink_to(clip.resolve())
         paths.append(link)
-    walls: dict[int, list[float]] = {1: [], available_cpus(): []}
+    costs: dict[int, list[Cost]] = {1: [], available_cpus(): []}
     audio = 0.0
     for _ in range(max(1, repeats)):  # alternated, so both see the same load
-        for workers, times in walls.items():
+        for workers, runs in costs.items():
             audio, cost = _measure(functools.partial(_audio_seconds, paths, workers))
-            times.append(cost.wall_seconds)
-    return [
-        f"| transcribe_many, {copies} files, {workers} worker(s), "
-        f"best of {len(times)} | {min(times):.1f} s wall, "
-        f"{audio / min(times):.1f} audio s per wall s |"
-        for workers, times in walls.items()
-    ]
+            runs.append(cost)
+    rows = []
+    for workers, runs in costs.items():
+        best = min(runs, key=lambda cost: cost.wall_seconds)
+        rows.append(
+            f"| transcribe_many, {copies} files, {workers} worker(s), "
+            f"best of {len(runs)} | {best.wall_seconds:.1f} s wall, "
+            f"{audio / best.wall_seconds:.1f} audio s per wall s, "
+            f"{best.cpu_seconds / best.wall_seconds:.2f} CPUs busy |"
+        )
+    return rows
 
 
 def main() -> int:

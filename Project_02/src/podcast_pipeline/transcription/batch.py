@@ -90,7 +90,7 @@ def _in_pool(
                 yield futures[future], _outcome_of(future, futures[future])
         finally:
             # A caller that stops iterating early waits only for running files.
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _logged(

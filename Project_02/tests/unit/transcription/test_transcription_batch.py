@@ -1,5 +1,6 @@
 """transcribe_many: both cores, yields as files end, a bad file never stops the rest."""
 
+import multiprocessing
 from collections.abc import Callable, Generator
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -69,6 +70,7 @@ def test_bad_files_yield_their_error_and_the_good_ones_their_transcript(
     assert "not found" in str(outcomes["missing.mp3"])
     assert "5/5 " in caplog.text
     assert caplog.text.count("failed") == 3
+    assert not multiprocessing.active_children()  # workers are joined, not left
 
 
 def test_bad_engine_choice_is_raised_before_any_file_is_touched(
@@ -131,6 +133,7 @@ def test_stopping_early_cancels_the_files_not_yet_started(
     results.close()
 
     assert first_path in good_and_bad_files
+    assert not multiprocessing.active_children()
 
 
 def test_a_dead_worker_becomes_that_files_error(tone_wav: Path) -> None:
