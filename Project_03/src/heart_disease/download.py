@@ -1,6 +1,7 @@
 """Fetch the UCI Heart Disease archive and convert it to the Heart Failure schema."""
 
 import io
+import json
 import logging
 import urllib.error
 import urllib.parse
@@ -11,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from heart_disease.artifacts import write_json
 from heart_disease.dataset import file_sha256
 from heart_disease.datasource import CACHED_TABLE
 from heart_disease.errors import DownloadError
@@ -188,6 +188,7 @@ def download_uci(
     partial = table.with_suffix(".csv.partial")
     converted.to_csv(partial, index=False)
     partial.replace(table)
-    write_json({"sources": manifest, "rows": len(converted)}, dest / "manifest.json")
+    manifest_text = json.dumps({"sources": manifest, "rows": len(converted)}, indent=2)
+    (dest / "manifest.json").write_text(manifest_text + "\n", encoding="utf-8")
     logger.info("wrote %d rows to %s", len(converted), table)
     return DownloadResult(table, len(converted), int(converted[TARGET].sum()), False)

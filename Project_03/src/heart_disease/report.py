@@ -1,10 +1,12 @@
 """Plain-text tables and reports that the CLI prints."""
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from heart_disease.dataset import Dataset
-from heart_disease.evaluation import Metrics
-from heart_disease.training import TrainResult
+if TYPE_CHECKING:  # type hints only: validate and download must not load sklearn
+    from heart_disease.dataset import Dataset
+    from heart_disease.evaluation import Metrics
+    from heart_disease.training import TrainResult
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -22,7 +24,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     )
 
 
-def format_validation(dataset: Dataset) -> str:
+def format_validation(dataset: "Dataset") -> str:
     """Describe a validated file: size, target balance, problems, verdict."""
     report = dataset.report
     lines = [
@@ -44,7 +46,7 @@ def format_validation(dataset: Dataset) -> str:
     return "\n".join(lines)
 
 
-def format_metrics(metrics: Metrics) -> str:
+def format_metrics(metrics: "Metrics") -> str:
     """Two-column table of the metrics and the confusion matrix."""
     roc_auc = "n/a" if metrics.roc_auc is None else f"{metrics.roc_auc:.4f}"
     (tn, fp), (fn, tp) = metrics.confusion_matrix
@@ -61,7 +63,7 @@ def format_metrics(metrics: Metrics) -> str:
     return format_table(["metric", "value"], rows)
 
 
-def format_train_summary(result: TrainResult) -> str:
+def format_train_summary(result: "TrainResult") -> str:
     """Candidate comparison, held-out metrics and where the files are."""
     best = result.selection.best
     candidate_rows = [

@@ -101,7 +101,7 @@ def tune_candidate(
         The best-scoring parameter set.
     """
     grid = list(ParameterGrid(PARAM_GRIDS[name]))
-    best: CandidateScore | None = None
+    scores = []
     for step, params in enumerate(grid, start=1):
         started = time.perf_counter()
         score = score_candidate(name, features, target, settings, params)
@@ -116,9 +116,8 @@ def tune_candidate(
             score.accuracy_mean,
             time.perf_counter() - started,
         )
-        if best is None or score.rank_key() > best.rank_key():
-            best = score
-    assert best is not None  # noqa: S101  (every grid has at least one point)
+        scores.append(score)
+    best = max(scores, key=CandidateScore.rank_key)  # the first of equals wins
     logger.info("tuning %s: best %s", name, _describe(best.params))
     return best
 
