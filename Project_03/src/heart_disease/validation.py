@@ -93,7 +93,9 @@ def validate_frame(
         )
     if frame.empty:
         problems.append(Problem("error", "the table has no rows"))
-    present = [c for c in (*FEATURES, TARGET) if c in frame.columns]
+    # Prediction ignores the target, so a blank or partial one is no problem there.
+    wanted = (*FEATURES, TARGET) if require_target else FEATURES
+    present = [c for c in wanted if c in frame.columns]
     null_columns = [c for c in present if len(frame) and frame[c].isna().all()]
     if null_columns:
         problems.append(

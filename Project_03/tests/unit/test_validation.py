@@ -172,6 +172,12 @@ def test_target_is_optional_for_prediction(heart_frame: pd.DataFrame) -> None:
     assert not report.target_counts
 
 
+def test_blank_target_is_ignored_for_prediction(heart_frame: pd.DataFrame) -> None:
+    blank = heart_frame.assign(HeartDisease=np.nan)
+    assert validate_frame(blank, require_target=False).usable
+    assert not validate_frame(blank, require_target=True).usable
+
+
 def test_uci_lowercase_schema_is_refused_naming_the_missing_columns() -> None:
     uci = pd.DataFrame(
         [[63, 1, 1, 145, 233, 1, 2, 150, 0, 2.3, 3, 0, 6, 0]],
