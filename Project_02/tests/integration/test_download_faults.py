@@ -165,6 +165,16 @@ def test_non_http_urls_are_refused(tmp_path: Path, url: str) -> None:
         fetch(url, tmp_path / "a.mp3")
 
 
+def test_redirect_to_a_local_file_is_refused(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    redirect = Fault("status", 302, location="file:///etc/passwd")
+    url = server.add("/a.mp3", Route(mp3_bytes, faults=[redirect]))
+    with pytest.raises(DownloadRefusedError, match="refused redirect"):
+        fetch(url, tmp_path / "a.mp3")
+    assert not list(tmp_path.iterdir())
+
+
 def test_file_above_the_cap_is_refused_before_download(
     server: FaultServer, mp3_bytes: bytes, tmp_path: Path
 ) -> None:

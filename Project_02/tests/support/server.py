@@ -26,6 +26,7 @@ class Fault:
     retry_after: str | None = None
     cut_at: int = 0
     delay: float = 0.0
+    location: str | None = None
 
 
 @dataclass
@@ -111,6 +112,8 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(fault.delay)
         if fault is not None and fault.kind == "status":
             extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            if fault.location:
+                extra["Location"] = fault.location
             self._answer(fault.status, b"try later", "text/plain", extra)
             return
         if route.etag and self.headers.get("If-None-Match") == route.etag:
