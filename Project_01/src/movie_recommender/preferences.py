@@ -136,57 +136,110 @@ def threshold(
     )
 
 
-class UserSets:
-    """Set operations on the users of items, fast even for blockbusters.
+def _offsets(lengths: Counts) -> Counts:
+    offsets = np.zeros(lengths.size + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return offsets
 
-    Items with many qualifying users ("heavy": where a bitset over all users is
-    smaller than their list of users) are also kept as packed bitsets, so that
-    unions and intersections with them are a few vectorised ANDs and ORs.
+
+def _segment_sums(
+    values: npt.NDArray[np.bool_], indptr: npt.NDArray[np.integer[Any]]
+) -> Counts:
+    """Sum of ``values`` within each segment ``indptr[i]:indptr[i + 1]``."""
+    totals = _offsets(values.astype(np.int64))
+    sums: Counts = totals[indptr[1:]] - totals[indptr[:-1]]
+    return sums
+
+
+class UserSets:
+    """Set operations on who liked what at one threshold, fast even for blockbusters.
+
+    The qualifying ratings are copied once into compact matrices (users x items
+    CSR and CSC holding only them, a few bytes per rating), so that the items of
+    many users, or the users of many items, are one contiguous slice copy each
+    instead of an element-wise gather from the full rating matrices. Items with
+    many qualifying users ("heavy": where a bitset over all users is smaller than
+    their list of users) are also kept as packed bitsets, so that unions and
+    intersections with them are a few vectorised ANDs and ORs.
     """
 
     def __init__(self, view: Adjacency) -> None:
-        """Pack the users of every heavy item of ``view`` into bitsets."""
+        """Copy the qualifying ratings of ``view`` and pack the heavy items' users."""
         self._view = view
-        self._heavy = view.item_count > max(view.n_users // 32, 1)
+        n_users, n_items = view.n_users, int(view.item_count.size)
+        shape = (n_users, n_items)
+        items = gather(view.user_start, view.user_count, view.user_items)
+        ones = np.ones(items.size, dtype=np.int8)
+        self._rows = sp.csr_matrix((ones, items, _offsets(view.user_count)), shape)
+        users = gather(view.item_start, view.item_count, view.item_users)
+        self._columns = sp.csc_matrix((ones, users, _offsets(view.item_count)), shape)
+        self._heavy = view.item_count > max(n_users // 32, 1)
         heavy_items = np.flatnonzero(self._heavy)
-        self._row = np.full(view.item_count.size, -1, dtype=np.int64)
+        self._row = np.full(n_items, -1, dtype=np.int64)
         self._row[heavy_items] = np.arange(heavy_items.size)
-        self._bits = np.zeros((heavy_items.size, (view.n_users + 7) // 8), np.uint8)
-        mask = np.zeros(view.n_users, dtype=bool)
+        self._bits = np.zeros((heavy_items.size, -(-n_users // 64)), np.uint64)
         for row, item in enumerate(heavy_items):
-            mask[:] = False
-            mask[view.users_of(int(item))] = True
-            self._bits[row] = np.packbits(mask)
+            self._bits[row] = self._pack(view.users_of(int(item)))
 
-    def _mask(self, items: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
-        mask = np.zeros(self._view.n_users, dtype=bool)
-        for item in items:
-            mask[self._view.users_of(int(item))] = True
-        return mask
+    def _pack(self, users: npt.NDArray[np.int32]) -> npt.NDArray[np.uint64]:
+        """Bitset of ``users`` as 64-bit words (popcounts a word at a time)."""
+        mask = np.zeros(self._bits.shape[1] * 64, dtype=bool)
+        mask[users] = True
+        words: npt.NDArray[np.uint64] = np.packbits(mask).view(np.uint64)
+        return words
+
+    def _users_of_items(self, items: npt.NDArray[np.int64]) -> sp.csc_matrix:
+        return self._columns[:, items]
 
     def union_size(self, items: npt.NDArray[np.int64]) -> int:
         """Number of distinct users with a qualifying rating of any of ``items``."""
-        union = np.packbits(self._mask(items[~self._heavy[items]]))
+        union = self._pack(self._users_of_items(items[~self._heavy[items]]).indices)
         heavy_rows = self._row[items[self._heavy[items]]]
         if heavy_rows.size:
             union |= np.bitwise_or.reduce(self._bits[heavy_rows], axis=0)
         return int(np.bitwise_count(union).sum())
 
-    def light_count(self, items: npt.NDArray[np.int64]) -> int:
-        """How many of ``items`` are not heavy (each costs a Python-level step)."""
-        return int((~self._heavy[items]).sum())
+    def column_work(self, items: npt.NDArray[np.int64]) -> int:
+        """Cost of :meth:`overlaps` by items, in ratings (4 bitset words ~ 1 rating)."""
+        light = items[~self._heavy[items]]
+        heavy = items.size - light.size
+        words = heavy * self._bits.shape[1]
+        return int(self._view.item_count[light].sum()) + words // 4
+
+    def row_work(self, users: npt.NDArray[np.int32]) -> int:
+        """Cost of :meth:`overlaps` by users, in gathered ratings."""
+        return int(self._view.user_count[users].sum())
 
     def overlaps(
-        self, users: npt.NDArray[np.int32], items: npt.NDArray[np.int64]
+        self,
+        users: npt.NDArray[np.int32],
+        items: npt.NDArray[np.int64],
+        *,
+        by_items: bool | None = None,
     ) -> Counts:
-        """For each item, how many of ``users`` have a qualifying rating of it."""
+        """For each item, how many of ``users`` have a qualifying rating of it.
+
+        Counts either the items of all ``users`` at once (one slice of the compact
+        rows and a bincount), or the users of every item (bitset ANDs for heavy
+        items, one slice of the compact columns for the others), whichever gathers
+        less (``by_items`` forces one way). Both give the same integers.
+        """
+        if by_items is None:
+            # measured: a rating gathered by items costs ~1.4x one gathered by users
+            by_items = 10 * self.column_work(items) < 7 * self.row_work(users)
+        if not by_items:
+            # the fans' rows summed: a transposed product, cheaper than a bincount
+            fans_rows = self._rows[users]
+            totals = fans_rows.T @ np.ones(users.size, dtype=np.int32)
+            counts: Counts = totals[items].astype(np.int64)
+            return counts
         member = np.zeros(self._view.n_users, dtype=bool)
         member[users] = True
         counts = np.zeros(items.size, dtype=np.int64)
         heavy = self._heavy[items]
         if heavy.any():
-            shared = self._bits[self._row[items[heavy]]] & np.packbits(member)
+            shared = self._bits[self._row[items[heavy]]] & self._pack(users)
             counts[heavy] = np.bitwise_count(shared).sum(axis=1)
-        for position in np.flatnonzero(~heavy):
-            counts[position] = member[self._view.users_of(int(items[position]))].sum()
+        light = self._users_of_items(items[~heavy])
+        counts[~heavy] = _segment_sums(member[light.indices], light.indptr)
         return counts

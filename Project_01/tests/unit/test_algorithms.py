@@ -12,13 +12,14 @@ from movie_recommender.options import RecommendOptions, Settings
 from movie_recommender.preferences import gather, threshold
 
 
-@pytest.fixture(params=[0, 400])
+@pytest.fixture(params=[None, False, True])
 def counting_path(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> int:
-    """Both ways of counting: bitsets of heavy items, and one gather of all rows."""
-    monkeypatch.setattr(algorithms, "MAX_LIGHT_CANDIDATES", request.param)
-    return int(request.param)
+) -> bool | None:
+    """Every way of counting: the cheaper, the fans' rows, the movies' columns."""
+    by_items: bool | None = request.param
+    monkeypatch.setattr(algorithms, "COUNT_BY_ITEMS", by_items)
+    return by_items
 
 
 def _item(engine: Engine, movie_id: int) -> int:
