@@ -9,7 +9,7 @@ from pathlib import Path
 
 from movie_recommender import paths
 from movie_recommender.download import BASE_URL_ENV, DATASETS, DEFAULT_BASE_URL
-from movie_recommender.errors import MovieRecsError
+from movie_recommender.errors import InputError, MovieRecsError
 from movie_recommender.options import (
     ALGORITHMS,
     DEFAULT_ALGORITHM,
@@ -249,6 +249,9 @@ def _run(args: argparse.Namespace) -> None:
         seeds = tuple(range(args.seed, args.seed + args.repeats))
         print(commands.run_evaluation(data, args.k, seeds, settings, args.format))
         return
+    given = [args.query is not None, args.movie_id is not None, args.batch is not None]
+    if sum(given) > 1:
+        raise InputError("give one of QUERY, --movie-id or --batch, not several")
     options = RecommendOptions(
         args.algorithm, args.limit, settings, args.min_similarity
     )
@@ -266,6 +269,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(args.log_level, args.log_file)
     try:
         _run(args)
+    except BrokenPipeError:
+        # the reader of our output went away (`| head`): stop quietly, no traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except MovieRecsError as error:
         if args.log_level == "DEBUG":
             logger.exception("failed")

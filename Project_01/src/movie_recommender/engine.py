@@ -16,6 +16,7 @@ from movie_recommender.options import (
 
 DEFAULT_OPTIONS = RecommendOptions()
 _ID_QUERY = re.compile(r"^\s*id\s*:\s*(-?\d+)\s*$", re.IGNORECASE)
+_ID_PREFIX = re.compile(r"^\s*id\s*:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,8 @@ class Engine:
         by_id = _ID_QUERY.match(line)
         if by_id:
             return self.recommend(line.strip(), int(by_id.group(1)), options)
+        if _ID_PREFIX.match(line):
+            raise InputError(f"not a movieId: {line.strip()!r} (write id:<movieId>)")
         return self.recommend(line.strip(), None, options)
 
 

@@ -78,14 +78,52 @@ def test_batch_writes_one_json_line_per_query(
     capsys: pytest.CaptureFixture[str], data_args: list[str], tmp_path: Path
 ) -> None:
     batch = tmp_path / "queries.txt"
-    batch.write_text("toy story\n\nid:3\nid:999\nqwxzv\n", encoding="utf-8")
+    batch.write_text(
+        "toy story\n\nid:3\nid:999\nqwxzv\n ID: 1 \nid:abc\n", encoding="utf-8"
+    )
     code, out, _ = run(capsys, "recommend", "--batch", str(batch), *data_args)
     answers = [json.loads(line) for line in out.splitlines()]
     assert code == 0
-    assert [a["query"] for a in answers] == ["toy story", "id:3", "id:999", "qwxzv"]
+    assert [a["query"] for a in answers] == [
+        "toy story",
+        "id:3",
+        "id:999",
+        "qwxzv",
+        "ID: 1",
+        "id:abc",
+    ]
     assert answers[1]["match"]["movieId"] == 3
     assert "unknown movieId" in answers[2]["error"]
     assert answers[3]["match"] is None
+    assert answers[4]["match"]["movieId"] == 1
+    assert "not a movieId" in answers[5]["error"]
+    assert list(answers[0]) == [
+        "query",
+        "match",
+        "algorithm",
+        "recommendations",
+        "note",
+    ]
+
+
+def test_batch_reader_closing_early_is_not_a_traceback(
+    tiny_dir: Path, tmp_path: Path
+) -> None:
+    batch = tmp_path / "queries.txt"
+    batch.write_text("toy story\n" * 3000, encoding="utf-8")  # > a pipe's buffer
+    command = [sys.executable, "-m", "movie_recommender.cli", "recommend"]
+    command += ["--batch", str(batch), "--data-dir", str(tiny_dir)]
+    command += ["--cache-dir", str(tmp_path / "cache")]
+    with subprocess.Popen(  # noqa: S603  (our own CLI, fixed arguments)
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        assert json.loads(process.stdout.readline())["query"] == "toy story"
+        process.stdout.close()  # like `| head -1`
+        errors = process.stderr.read()
+    assert process.returncode == 1
+    assert "Traceback" not in errors
 
 
 def test_evaluate_prints_every_algorithm(
@@ -108,7 +146,9 @@ def test_evaluate_prints_every_algorithm(
         (["recommend", "toy story", "--limit", "0"], "--limit must be at least 1"),
         (["search", "toy", "--limit", "0"], "--limit must be at least 1"),
         (["evaluate", "--k", "0"], "--k must be at least 1"),
-        (["recommend", "x", "--batch", "/nonexistent/q.txt"], "cannot read the batch"),
+        (["recommend", "--batch", "/nonexistent/q.txt"], "cannot read the batch"),
+        (["recommend", "x", "--movie-id", "1"], "give one of QUERY, --movie-id"),
+        (["recommend", "x", "--batch", "q.txt"], "give one of QUERY, --movie-id"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(
