@@ -23,7 +23,7 @@ from podcast_pipeline.retry import (
 
 logger = logging.getLogger(__name__)
 
-USER_AGENT = "podcast-pipeline/0.1 (+https://github.com/; feed reader)"
+USER_AGENT = "podcast-pipeline/0.1 (podcast feed reader)"
 MAX_FEED_BYTES = 50 * 2**20
 FEED_RETRY = RetryPolicy(max_attempts=3, max_total_seconds=120.0, read_timeout=30.0)
 
