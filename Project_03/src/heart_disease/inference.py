@@ -3,10 +3,17 @@
 import logging
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from heart_disease.artifacts import load_model
-from heart_disease.dataset import feature_frame, load_dataset, target_vector
+from heart_disease.dataset import (
+    Dataset,
+    feature_frame,
+    load_dataset,
+    target_vector,
+)
 from heart_disease.evaluation import THRESHOLD, Metrics, compute_metrics
 
 logger = logging.getLogger(__name__)
@@ -30,9 +37,7 @@ def evaluate_model(model_dir: Path, data_path: Path) -> Metrics:
         DataFormatError: The file cannot be read.
         DataValidationError: The data is not usable.
     """
-    pipeline = load_model(model_dir)
-    dataset = load_dataset(data_path, require_target=True)
-    probability = pipeline.predict_proba(feature_frame(dataset.frame))[:, 1]
+    dataset, probability = _score(model_dir, data_path, require_target=True)
     return compute_metrics(target_vector(dataset.frame), probability)
 
 
@@ -51,11 +56,19 @@ def predict(model_dir: Path, data_path: Path) -> pd.DataFrame:
         DataFormatError: The file cannot be read.
         DataValidationError: The data is not usable.
     """
-    pipeline = load_model(model_dir)
-    dataset = load_dataset(data_path, require_target=False)
-    probability = pipeline.predict_proba(feature_frame(dataset.frame))[:, 1]
+    dataset, probability = _score(model_dir, data_path, require_target=False)
     predictions = dataset.frame.copy()
     predictions[PROBABILITY_COLUMN] = probability.round(6)
     predictions[PREDICTION_COLUMN] = (probability >= THRESHOLD).astype(int)
     logger.info("predicted %d rows", len(predictions))
     return predictions
+
+
+def _score(
+    model_dir: Path, data_path: Path, *, require_target: bool
+) -> tuple[Dataset, npt.NDArray[np.float64]]:
+    """Load the model and the validated file; return it with each row's probability."""
+    pipeline = load_model(model_dir)
+    dataset = load_dataset(data_path, require_target=require_target)
+    probability = pipeline.predict_proba(feature_frame(dataset.frame))[:, 1]
+    return dataset, np.asarray(probability, dtype=np.float64)
