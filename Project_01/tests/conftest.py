@@ -68,15 +68,34 @@ def cache_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return cache
 
 
+REPOSITORY = Path(__file__).resolve().parents[2]
+SHARED_MOVIELENS = REPOSITORY.parent / "shared/data/movielens/ml-latest-small"
+
+
+def resolve_movielens_dir() -> tuple[Path, str]:
+    """The data folder the integration tests use, and how it was found.
+
+    ``$MOVIELENS_DIR`` (a relative value is resolved from the current directory,
+    where the user typed it), else ``../shared/data`` beside the repository.
+    """
+    value = os.environ.get("MOVIELENS_DIR")
+    if value:
+        folder = Path(value).expanduser().resolve()
+        return folder, f"MOVIELENS_DIR={value} (resolved to {folder})"
+    return (
+        SHARED_MOVIELENS,
+        f"MOVIELENS_DIR is not set and the default {SHARED_MOVIELENS}",
+    )
+
+
 @pytest.fixture(scope="session")
 def movielens_dir() -> Path:
-    """The shared ml-latest-small: skipped when absent, a failure under CI=true."""
-    value = os.environ.get("MOVIELENS_DIR")
-    folder = Path(value) if value else None
-    if folder is None or not (folder / "ratings.csv").is_file():
+    """The real ml-latest-small: skipped when absent, a failure under CI=true."""
+    folder, origin = resolve_movielens_dir()
+    if not (folder / "ratings.csv").is_file():
         message = (
-            "MOVIELENS_DIR is not set or has no ratings.csv "
-            f"(MOVIELENS_DIR={value!r}); integration tests need ml-latest-small"
+            f"{origin} has no ratings.csv: the integration tests need ml-latest-small "
+            "(set MOVIELENS_DIR, or put the shared data beside the repository)"
         )
         if os.environ.get("CI") == "true":
             pytest.fail(message)

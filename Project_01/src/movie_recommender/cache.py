@@ -10,7 +10,6 @@ import hashlib
 import json
 import logging
 import shutil
-import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ import scipy.sparse as sp
 from movie_recommender.errors import CacheError
 from movie_recommender.index import MovieIndex
 from movie_recommender.matching import TitleVectors
+from movie_recommender.staging import make_staging, remove_abandoned
 
 logger = logging.getLogger(__name__)
 
@@ -100,9 +100,13 @@ def _checksum(array: npt.NDArray[Any]) -> int:
 
 
 def save_index(index: MovieIndex, sources: list[Path], folder: Path) -> None:
-    """Write the index atomically: into a sibling temporary folder, then rename."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    """Write the index atomically: into a sibling staging folder, then rename.
+
+    Staging folders left by killed builds are removed first; this one is removed
+    when the write fails or is interrupted.
+    """
+    remove_abandoned(folder.parent)
+    staging = make_staging(folder)
     try:
         checksums = {}
         for name, array in _arrays(index).items():

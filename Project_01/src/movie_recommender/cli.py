@@ -1,15 +1,20 @@
-"""Command line: ``movie-recs download | search | recommend | evaluate``."""
+"""Command line: ``movie-recs download | search | recommend | evaluate | cache``."""
 
 import argparse
 import logging
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
+from typing import NoReturn
 
 from movie_recommender import paths
 from movie_recommender.download import BASE_URL_ENV, DATASETS, DEFAULT_BASE_URL
 from movie_recommender.errors import InputError, MovieRecsError
+from movie_recommender.logs import DEFAULT_LOG_LEVEL, LOG_LEVELS, configure_logging
 from movie_recommender.options import (
     ALGORITHMS,
     DEFAULT_ALGORITHM,
@@ -19,139 +24,113 @@ from movie_recommender.options import (
     Settings,
 )
 
+PROG = "movie-recs"
+INTERRUPTED = 130
+
 logger = logging.getLogger("movie_recommender.cli")
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
-    return value
+class Interrupted(Exception):  # noqa: N818  (a signal, not an error of ours)
+    """SIGTERM or Ctrl-C: unwinds the stack so that temporary folders are removed."""
 
 
-def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--data-dir",
-        type=Path,
-        help="MovieLens folder with movies.csv and ratings.csv "
-        "(default: $MOVIELENS_DIR, else the downloaded ml-latest-small)",
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``movie-recs: error: <message>`` and exit 2 (no usage block)."""
+        self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def _logging_options(*, top_level: bool) -> _Parser:
+    """The logging options, accepted before and after the subcommand.
+
+    Under a subcommand they default to SUPPRESS, so that a value given before the
+    subcommand is not overwritten by the subcommand's default.
+    """
+    options = _Parser(add_help=False)
+    options.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        default=DEFAULT_LOG_LEVEL if top_level else argparse.SUPPRESS,
+        help=f"default: {DEFAULT_LOG_LEVEL}",
     )
-    common.add_argument(
+    options.add_argument(
+        "--log-file",
+        type=Path,
+        default=None if top_level else argparse.SUPPRESS,
+        help="log to this file (its folder must exist) instead of the console",
+    )
+    return options
+
+
+def _cache_option() -> _Parser:
+    options = _Parser(add_help=False)
+    options.add_argument(
         "--cache-dir",
         type=Path,
-        help="cache root (default: $MOVIE_RECS_CACHE_DIR or ~/.cache/movie-recs)",
+        help=f"cache root (default: ${paths.CACHE_ENV} or ~/.cache/movie-recs)",
     )
-    common.add_argument(
+    return options
+
+
+def _data_options() -> _Parser:
+    options = _Parser(add_help=False, parents=[_cache_option()])
+    options.add_argument(
+        "--data-dir",
+        type=Path,
+        help=f"MovieLens folder with movies.csv and ratings.csv "
+        f"(default: ${paths.DATA_ENV}, else the downloaded {paths.DEFAULT_DATASET})",
+    )
+    options.add_argument(
         "--rebuild", action="store_true", help="ignore the cached index and rebuild it"
     )
-    common.add_argument(
+    return options
+
+
+def _format_option(
+    parser: argparse.ArgumentParser, human: str = "table", *, batch: bool = False
+) -> None:
+    parser.add_argument(
         "--format",
-        choices=("table", "json"),
-        default="table",
-        help="output format (default: table)",
-    )
-    common.add_argument(
-        "--log-level",
-        default="WARNING",
-        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
-        help="default: WARNING",
-    )
-    common.add_argument(
-        "--log-file", type=Path, help="log to this file instead of the console"
-    )
-    return common
-
-
-def _algorithm_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--algorithm",
-        default=DEFAULT_ALGORITHM,
-        choices=ALGORITHMS,
-        help=f"default: {DEFAULT_ALGORITHM}",
-    )
-    parser.add_argument(
-        "--limit", type=int, default=10, help="number of recommendations (default: 10)"
-    )
-    parser.add_argument(
-        "--min-rating",
-        type=float,
-        help="fans rated the seed at least this (classic: above it); default 4.0",
-    )
-    parser.add_argument(
-        "--min-share",
-        type=float,
-        default=0.10,
-        help="classic: keep movies liked by more than this share of fans "
-        "(default: 0.10)",
-    )
-    parser.add_argument(
-        "--genre-weight",
-        type=float,
-        default=1.0,
-        help="fans: boost for movies sharing the seed's genres (default: 1.0)",
-    )
-    parser.add_argument(
-        "--popularity-exponent",
-        type=float,
-        default=0.0,
-        help="fans: discount of popular movies (default: 0, none)",
-    )
-    parser.add_argument(
-        "--damping",
-        type=float,
-        default=50.0,
-        help="fans: damping of the popularity discount (default: 50)",
-    )
-    parser.add_argument(
-        "--min-similarity",
-        type=float,
-        default=0.35,
-        help="below this title similarity a query has no match (default: 0.35)",
+        choices=(human, "json"),
+        default=None if batch else human,
+        help=f"output format (default: {human}"
+        + ("; --batch writes JSON lines)" if batch else ")"),
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of ``movie-recs``."""
-    parser = argparse.ArgumentParser(
-        prog="movie-recs",
-        description="Find the movie you mean and what people who loved it "
-        "also loved (MovieLens).",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    common = _common()
-
+def _add_download(commands: "argparse._SubParsersAction[_Parser]") -> None:
     download = commands.add_parser(
         "download",
-        parents=[common],
+        parents=[_logging_options(top_level=False), _cache_option()],
         help="download a MovieLens data set from GroupLens",
     )
+    download.add_argument("--dataset", default=paths.DEFAULT_DATASET, choices=DATASETS)
     download.add_argument(
-        "--dataset",
-        default="ml-latest-small",
-        choices=DATASETS,
-    )
-    download.add_argument(
-        "--dest", type=Path, help="where to unpack (default: the download cache)"
+        "--dest", type=Path, help="where to unpack (default: the cache's datasets/)"
     )
     download.add_argument(
         "--base-url",
-        help="where the zips live "
-        "(default: $MOVIELENS_BASE_URL or files.grouplens.org)",
+        help=f"where the zips live (default: ${BASE_URL_ENV} or {DEFAULT_BASE_URL})",
     )
     download.add_argument(
         "--timeout",
         type=float,
         default=30.0,
-        help="network timeout in seconds (default: 30)",
+        help="network timeout in seconds, above 0 (default: 30)",
     )
     download.add_argument(
         "--force", action="store_true", help="download again even if present"
     )
+    _format_option(download, "text")
 
+
+def _add_search(commands: "argparse._SubParsersAction[_Parser]") -> None:
     search = commands.add_parser(
-        "search", parents=[common], help="find movies by title"
+        "search",
+        parents=[_logging_options(top_level=False), _data_options()],
+        help="find movies by title",
     )
     search.add_argument("query")
     search.add_argument(
@@ -160,12 +139,53 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument(
         "--min-similarity",
         type=float,
-        default=0.35,
-        help="hide weaker matches (default: 0.35)",
+        default=RecommendOptions.min_similarity,
+        help="hide weaker matches, 0-1 (default: %(default)s)",
+    )
+    _format_option(search)
+
+
+def _settings_options(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings()
+    parser.add_argument(
+        "--min-rating",
+        type=float,
+        help="fans rated the seed at least this (classic: above it), 0.5-5; "
+        "default 4.0",
+    )
+    parser.add_argument(
+        "--min-share",
+        type=float,
+        default=defaults.min_share,
+        help="classic: keep movies liked by more than this share of fans, 0-1 "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--genre-weight",
+        type=float,
+        default=defaults.genre_weight,
+        help="fans: boost for movies sharing the seed's genres, >= 0 "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--popularity-exponent",
+        type=float,
+        default=defaults.popularity_exponent,
+        help="fans: discount of popular movies, >= 0 (default: %(default)s, none)",
+    )
+    parser.add_argument(
+        "--damping",
+        type=float,
+        default=defaults.damping,
+        help="fans: damping of the popularity discount, > 0 (default: %(default)s)",
     )
 
+
+def _add_recommend(commands: "argparse._SubParsersAction[_Parser]") -> None:
     recommend = commands.add_parser(
-        "recommend", parents=[common], help="recommend movies for a title or movieId"
+        "recommend",
+        parents=[_logging_options(top_level=False), _data_options()],
+        help="recommend movies for a title or movieId",
     )
     recommend.add_argument("query", nargs="?", help="a movie title, as people type it")
     recommend.add_argument(
@@ -177,10 +197,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="file with one query per line (a title or id:<movieId>); "
         "writes JSON lines",
     )
-    _algorithm_options(recommend)
+    recommend.add_argument(
+        "--algorithm",
+        choices=ALGORITHMS,
+        default=DEFAULT_ALGORITHM,
+        help="default: %(default)s",
+    )
+    recommend.add_argument(
+        "--limit", type=int, default=10, help="number of recommendations (default: 10)"
+    )
+    recommend.add_argument(
+        "--min-similarity",
+        type=float,
+        default=RecommendOptions.min_similarity,
+        help="below this title similarity (0-1) a query has no match "
+        "(default: %(default)s)",
+    )
+    _settings_options(recommend)
+    _format_option(recommend, batch=True)
 
+
+def _add_evaluate(commands: "argparse._SubParsersAction[_Parser]") -> None:
     evaluate = commands.add_parser(
-        "evaluate", parents=[common], help="hit rate@k of every algorithm vs popularity"
+        "evaluate",
+        parents=[_logging_options(top_level=False), _data_options()],
+        help="hit rate@k of every algorithm vs popularity",
     )
     evaluate.add_argument("--k", type=int, default=10, help="default: 10")
     evaluate.add_argument(
@@ -188,22 +229,49 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument(
         "--repeats",
-        type=_positive_int,
+        type=int,
         default=1,
         help="number of random splits, seeds seed..seed+repeats-1 (default: 1)",
     )
-    _algorithm_options(evaluate)
-    return parser
+    _settings_options(evaluate)
+    _format_option(evaluate)
 
 
-def _configure_logging(level: str, log_file: Path | None) -> None:
-    handler: logging.Handler = (
-        logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+def _add_cache(commands: "argparse._SubParsersAction[_Parser]") -> None:
+    cache = commands.add_parser(
+        "cache",
+        parents=[_logging_options(top_level=False), _cache_option()],
+        help="show or clear the cache (built indexes, downloaded data sets)",
     )
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    cache.add_argument(
+        "action",
+        choices=("info", "clear"),
+        help="info: what the cache holds; clear: remove the built indexes "
+        "(rebuilt on demand)",
+    )
+    cache.add_argument(
+        "--datasets",
+        action="store_true",
+        help="clear: also remove the downloaded data sets",
+    )
+    _format_option(cache, "text")
+
+
+def build_parser() -> _Parser:
+    """Return the argument parser of ``movie-recs``."""
+    parser = _Parser(
+        prog=PROG,
+        description="Find the movie you mean and what people who loved it "
+        "also loved (MovieLens).",
+        parents=[_logging_options(top_level=True)],
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    _add_download(commands)
+    _add_search(commands)
+    _add_recommend(commands)
+    _add_evaluate(commands)
+    _add_cache(commands)
+    return parser
 
 
 def _data_dir(args: argparse.Namespace, cache_root: Path) -> Path:
@@ -214,11 +282,24 @@ def _data_dir(args: argparse.Namespace, cache_root: Path) -> Path:
     return cache_root / "datasets" / paths.DEFAULT_DATASET
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings(
+        args.min_rating,
+        args.min_share,
+        args.genre_weight,
+        args.popularity_exponent,
+        args.damping,
+    )
+
+
 def _run(args: argparse.Namespace) -> None:
     # imported here so that `--help` stays fast (no numpy, pandas or sklearn)
     from movie_recommender import commands  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
 
     cache_root = args.cache_dir or paths.default_cache_root()
+    if args.command == "cache":
+        print(commands.cache(cache_root, args.action, args.datasets, args.format))
+        return
     if args.command == "download":
         request = DownloadRequest(
             dataset=args.dataset,
@@ -228,7 +309,7 @@ def _run(args: argparse.Namespace) -> None:
             force=args.force,
             progress=sys.stderr.isatty(),
         )
-        print(commands.download(request))
+        print(commands.download(request, args.format))
         return
     data = DataOptions(_data_dir(args, cache_root), cache_root / "index", args.rebuild)
     if args.command == "search":
@@ -238,46 +319,67 @@ def _run(args: argparse.Namespace) -> None:
             )
         )
         return
-    settings = Settings(
-        args.min_rating,
-        args.min_share,
-        args.genre_weight,
-        args.popularity_exponent,
-        args.damping,
-    )
     if args.command == "evaluate":
         seeds = tuple(range(args.seed, args.seed + args.repeats))
-        print(commands.run_evaluation(data, args.k, seeds, settings, args.format))
+        print(
+            commands.run_evaluation(data, args.k, seeds, _settings(args), args.format)
+        )
         return
+    _recommend(args, data)
+
+
+def _recommend(args: argparse.Namespace, data: DataOptions) -> None:
+    from movie_recommender import commands  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
+
     given = [args.query is not None, args.movie_id is not None, args.batch is not None]
     if sum(given) > 1:
         raise InputError("give one of QUERY, --movie-id or --batch, not several")
+    if args.batch is not None and args.format == "table":
+        raise InputError("--batch writes JSON lines: use --format json or leave it out")
     options = RecommendOptions(
-        args.algorithm, args.limit, settings, args.min_similarity
+        args.algorithm, args.limit, _settings(args), args.min_similarity
     )
     if args.batch is not None:
         for line in commands.recommend_batch(data, args.batch, options):
             print(line, flush=True)
-    else:
-        print(commands.recommend(data, args.query, args.movie_id, options, args.format))
+        return
+    fmt = args.format or "table"
+    print(commands.recommend(data, args.query, args.movie_id, options, fmt))
+
+
+def _interrupt(signal_number: int, _frame: FrameType | None) -> None:
+    raise Interrupted(signal.Signals(signal_number).name)
+
+
+@contextmanager
+def _terminate_cleanly() -> Iterator[None]:
+    """Turn SIGTERM into an exception, so that ``finally`` blocks clean up."""
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``movie-recs``; return the exit code (0 ok, 1 failure, 2 bad input)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    _configure_logging(args.log_level, args.log_file)
+    args = build_parser().parse_args(argv)
     try:
-        _run(args)
+        configure_logging(args.log_level, args.log_file)
+        with _terminate_cleanly():
+            _run(args)
     except BrokenPipeError:
         # the reader of our output went away (`| head`): stop quietly, no traceback
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except (KeyboardInterrupt, Interrupted) as error:
+        print(f"{PROG}: error: interrupted ({error or 'SIGINT'})", file=sys.stderr)
+        return INTERRUPTED
     except MovieRecsError as error:
         if args.log_level == "DEBUG":
             logger.exception("failed")
-        print(f"movie-recs: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {error}", file=sys.stderr)
         return error.exit_code
     return 0
 

@@ -1,10 +1,10 @@
 """The commands behind the CLI: open the data once, answer, hand back text."""
 
-import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+from movie_recommender.cache_admin import cache_entries, clear_cache
 from movie_recommender.download import download_dataset
 from movie_recommender.engine import Engine, check_limit
 from movie_recommender.errors import InputError
@@ -15,15 +15,31 @@ from movie_recommender.options import (
     RecommendOptions,
     Settings,
 )
-from movie_recommender.render import render_answer, render_evaluation, render_matches
+from movie_recommender.render import (
+    dumps,
+    render_answer,
+    render_cache,
+    render_download,
+    render_evaluation,
+    render_matches,
+)
 from movie_recommender.store import open_index
 
 logger = logging.getLogger(__name__)
 
 
-def download(request: DownloadRequest) -> str:
-    """Download a data set (or reuse it); return its folder."""
-    return str(download_dataset(request))
+def download(request: DownloadRequest, fmt: str = "text") -> str:
+    """Download a data set (or reuse it); return its folder as text or JSON."""
+    return render_download(request.dataset, download_dataset(request), fmt)
+
+
+def cache(root: Path, action: str, datasets: bool, fmt: str) -> str:
+    """Show what the cache holds, or clear it (``datasets``: downloads too)."""
+    if action == "clear":
+        return render_cache(root, clear_cache(root, datasets=datasets), action, fmt)
+    if datasets:
+        raise InputError("--datasets goes with `cache clear`")
+    return render_cache(root, cache_entries(root), action, fmt)
 
 
 def _engine(data: DataOptions) -> Engine:
@@ -79,9 +95,9 @@ def recommend_batch(
         try:
             answer = engine.answer_line(line, options)
         except InputError as error:
-            yield json.dumps({"query": line, "error": str(error)})
+            yield dumps({"query": line, "error": str(error)})
         else:
-            yield json.dumps(answer.to_dict())
+            yield dumps(answer.to_dict())
 
 
 def run_evaluation(
@@ -90,6 +106,8 @@ def run_evaluation(
     """Hit rate@k of every algorithm and the popularity baseline, as a table."""
     if k < 1:
         raise InputError(f"--k must be at least 1 (got {k})")
+    if not seeds:
+        raise InputError("--repeats must be at least 1")
     index = open_index(data.data_dir, data.index_dir, rebuild=data.rebuild)
     evaluation = evaluate(index.by_user, index.genres, k, seeds, settings)
     return render_evaluation(evaluation, fmt)

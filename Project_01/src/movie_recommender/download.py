@@ -4,7 +4,6 @@ import hashlib
 import logging
 import re
 import shutil
-import tempfile
 import urllib.error
 import urllib.request
 import urllib.response
@@ -15,6 +14,7 @@ from tqdm import tqdm
 
 from movie_recommender.errors import DownloadError, InputError
 from movie_recommender.options import DownloadRequest
+from movie_recommender.staging import make_staging, remove_abandoned
 
 logger = logging.getLogger(__name__)
 
@@ -131,20 +131,23 @@ def download_dataset(request: DownloadRequest) -> Path:
         return folder
     url = dataset_url(request.base_url, dataset)
     expected = fetch_md5(url, timeout)
-    dest.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".{dataset}-", dir=dest) as scratch:
-        archive = Path(scratch) / f"{dataset}.zip"
+    remove_abandoned(dest)
+    scratch = make_staging(folder)
+    try:
+        archive = scratch / f"{dataset}.zip"
         actual = fetch_file(url, archive, timeout, progress=request.progress)
         if actual != expected:
             raise DownloadError(
                 f"checksum mismatch for {dataset}.zip: "
                 f"got {actual}, expected {expected}"
             )
-        unpacked = Path(scratch) / "unpacked"
+        unpacked = scratch / "unpacked"
         _extract(archive, unpacked)
         source = unpacked / dataset if (unpacked / dataset).is_dir() else unpacked
         if folder.exists():
             shutil.rmtree(folder)
         source.replace(folder)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     logger.info("downloaded %s into %s", dataset, folder)
     return folder

@@ -13,8 +13,11 @@ class InputError(MovieRecsError):
     exit_code = 2
 
 
-class DownloadError(InputError):
-    """The data set could not be fetched or verified (offline, bad checksum...)."""
+class DownloadError(MovieRecsError):
+    """The data set could not be fetched or verified (offline, bad checksum...).
+
+    A runtime failure (exit code 1): the same command may work when the network does.
+    """
 
 
 class CacheError(MovieRecsError):

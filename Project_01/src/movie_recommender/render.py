@@ -3,10 +3,17 @@
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
+from movie_recommender.cache_admin import CacheEntry
 from movie_recommender.engine import Answer, MovieMatch
 from movie_recommender.evaluate import Evaluation
+
+
+def dumps(value: Any) -> str:
+    """Strict JSON (no NaN or Infinity: a ValueError instead), full-precision floats."""
+    return json.dumps(value, allow_nan=False)
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -47,7 +54,7 @@ def render_matches(query: str, matches: list[MovieMatch], fmt: str) -> str:
             }
             for m in matches
         ]
-        return json.dumps({"query": query, "matches": found})
+        return dumps({"query": query, "matches": found})
     if not matches:
         return f"no movie title matches {query!r} well enough"
     rows = [
@@ -60,7 +67,7 @@ def render_matches(query: str, matches: list[MovieMatch], fmt: str) -> str:
 def render_answer(answer: Answer, fmt: str) -> str:
     """One recommend answer as a table or as one JSON object."""
     if fmt == "json":
-        return json.dumps(answer.to_dict())
+        return dumps(answer.to_dict())
     if answer.match is None:
         return answer.note
     match = answer.match
@@ -83,7 +90,7 @@ def render_answer(answer: Answer, fmt: str) -> str:
 def render_evaluation(evaluation: Evaluation, fmt: str) -> str:
     """Hit rate@k per algorithm and per random seed, with the mean."""
     if fmt == "json":
-        return json.dumps(asdict(evaluation))
+        return dumps(asdict(evaluation))
     header = [
         "algorithm",
         *[f"seed {seed}" for seed in evaluation.random_seeds],
@@ -101,3 +108,33 @@ def render_evaluation(evaluation: Evaluation, fmt: str) -> str:
     users = ", ".join(str(count) for count in evaluation.users)
     title = f"hit rate@{evaluation.k} (users per seed: {users})"
     return title + "\n" + table(header, rows)
+
+
+def render_download(dataset: str, folder: Path, fmt: str) -> str:
+    """Where a downloaded data set lives: its path, or a JSON object."""
+    if fmt == "json":
+        return dumps({"dataset": dataset, "path": str(folder)})
+    return str(folder)
+
+
+def _mebibytes(size_bytes: int) -> str:
+    return f"{size_bytes / 2**20:.1f}"
+
+
+def render_cache(root: Path, entries: list[CacheEntry], action: str, fmt: str) -> str:
+    """The cache's folders (``info``) or those removed (``clear``)."""
+    total = sum(entry.size_bytes for entry in entries)
+    if fmt == "json":
+        listed = [
+            {"kind": e.kind, "path": str(e.path), "bytes": e.size_bytes}
+            for e in entries
+        ]
+        key = "removed" if action == "clear" else "entries"
+        return dumps({"cache_dir": str(root), key: listed, "bytes": total})
+    if action == "clear":
+        return f"removed {len(entries)} folders ({_mebibytes(total)} MiB) from {root}"
+    if not entries:
+        return f"the cache {root} is empty"
+    rows = [[e.kind, _mebibytes(e.size_bytes), str(e.path)] for e in entries]
+    rows.append(["total", _mebibytes(total), str(root)])
+    return table(["kind", "MiB", "folder"], rows)

@@ -1,14 +1,18 @@
 """The on-disk index cache: round trip, staleness, corruption."""
 
+import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from movie_recommender.cache import load_index, save_index
+from movie_recommender.cli import main
 from movie_recommender.engine import Engine
 from movie_recommender.errors import CacheError
+from movie_recommender.staging import LEGACY_AGE_SECONDS
 from movie_recommender.store import cache_folder, open_index
 
 
@@ -95,3 +99,65 @@ def test_save_replaces_an_old_cache(tiny_dir: Path, tmp_path: Path) -> None:
     folder = cache_folder(tiny_dir, tmp_path / "index")
     save_index(index, _sources(tiny_dir), folder)
     assert sorted(p.name for p in folder.parent.iterdir()) == [folder.name]
+
+
+DEAD_PID = 2**22 + 1  # above the kernel's pid_max: never a live process
+
+
+def test_build_removes_staging_folders_of_killed_builds(
+    tiny_dir: Path, tmp_path: Path
+) -> None:
+    root = tmp_path / "index"
+    abandoned = root / f".tiny-0123.staging-{DEAD_PID}-x1y2"
+    legacy = root / "tmpab12cd34"
+    for folder in (abandoned, legacy):
+        folder.mkdir(parents=True)
+        (folder / "by_user.data.npy").write_bytes(b"half written")
+    old = time.time() - 2 * LEGACY_AGE_SECONDS
+    os.utime(legacy, (old, old))
+    live = root / f".tiny-0123.staging-{os.getpid()}-a1b2"  # a build still running
+    live.mkdir()
+    open_index(tiny_dir, root)
+    names = sorted(path.name for path in root.iterdir())
+    assert names == sorted([cache_folder(tiny_dir, root).name, live.name])
+
+
+def test_interrupted_build_leaves_no_staging_folder(
+    tiny_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "index"
+    built = open_index(tiny_dir, root)
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("movie_recommender.cache.file_digest", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        save_index(built, _sources(tiny_dir), root / "again")
+    assert sorted(path.name for path in root.iterdir()) == [
+        cache_folder(tiny_dir, root).name
+    ]
+
+
+def test_cache_info_and_clear(
+    tiny_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cache = tmp_path / "cache"
+    open_index(tiny_dir, cache / "index")
+    dataset = cache / "datasets" / "ml-latest-small"
+    dataset.mkdir(parents=True)
+    (dataset / "ratings.csv").write_text("userId,movieId,rating\n", encoding="utf-8")
+    stranger = cache / "index" / "notes"  # not ours: never listed nor removed
+    stranger.mkdir()
+    assert main(["cache", "info", "--cache-dir", str(cache), "--format", "json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert [entry["kind"] for entry in info["entries"]] == ["index", "dataset"]
+    assert info["bytes"] > 0
+    assert main(["cache", "clear", "--cache-dir", str(cache)]) == 0
+    assert capsys.readouterr().out.startswith("removed 1 folders")
+    assert sorted(path.name for path in (cache / "index").iterdir()) == ["notes"]
+    assert dataset.is_dir()
+    assert main(["cache", "clear", "--datasets", "--cache-dir", str(cache)]) == 0
+    assert not dataset.exists()
+    assert main(["cache", "info", "--cache-dir", str(cache)]) == 0
+    assert "is empty" in capsys.readouterr().out

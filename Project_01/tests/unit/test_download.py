@@ -3,6 +3,7 @@
 import hashlib
 import http.server
 import io
+import json
 import socket
 import threading
 import zipfile
@@ -120,7 +121,7 @@ def test_download_refuses_a_bad_archive(
         download_dataset(request)
 
 
-def test_offline_download_exits_2_with_one_line(
+def test_offline_download_exits_1_with_one_line_and_leaves_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"http://127.0.0.1:{_closed_port()}"
@@ -128,9 +129,36 @@ def test_offline_download_exits_2_with_one_line(
         ["download", "--base-url", url, "--dest", str(tmp_path), "--timeout", "2"]
     )
     error = capsys.readouterr().err
-    assert code == 2
+    assert code == 1  # a runtime failure: the same command works once online
     assert error.count("\n") == 1
     assert "are you offline?" in error
+    assert url in error
+    assert not list(tmp_path.iterdir())
+
+
+def test_failed_download_removes_its_staging_folder(
+    server_root: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, root = server_root
+    (root / "ml-latest-small.zip.md5").write_text("0" * 32, encoding="ascii")
+    dest = tmp_path / "data"
+    request = DownloadRequest("ml-latest-small", dest, url, 5, progress=False)
+    with pytest.raises(DownloadError, match="checksum mismatch"):
+        download_dataset(request)
+    assert not list(dest.iterdir())
+
+
+def test_download_removes_staging_folders_of_killed_downloads(
+    server_root: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, _ = server_root
+    dead_pid = 2**22 + 1  # above the kernel's pid_max: never a live process
+    dest = tmp_path / "data"
+    abandoned = dest / f".ml-latest-small.staging-{dead_pid}-abc123"
+    (abandoned / "unpacked").mkdir(parents=True)
+    request = DownloadRequest("ml-latest-small", dest, url, 5, progress=False)
+    download_dataset(request)
+    assert sorted(path.name for path in dest.iterdir()) == ["ml-latest-small"]
 
 
 def test_cli_download_prints_the_folder(
@@ -140,3 +168,16 @@ def test_cli_download_prints_the_folder(
     code = main(["download", "--base-url", url, "--dest", str(tmp_path / "d")])
     assert code == 0
     assert capsys.readouterr().out.strip() == str(tmp_path / "d" / "ml-latest-small")
+
+
+def test_cli_download_json_is_an_object(
+    server_root: tuple[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, _ = server_root
+    args = ["download", "--base-url", url, "--dest", str(tmp_path), "--format", "json"]
+    assert main(args) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer == {
+        "dataset": "ml-latest-small",
+        "path": str(tmp_path / "ml-latest-small"),
+    }
