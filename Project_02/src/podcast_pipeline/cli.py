@@ -1,4 +1,10 @@
-"""The ``podcast-pipeline`` command: parse, configure logging, call, print, exit."""
+"""The ``podcast-pipeline`` command: parse, configure logging, call, print, exit.
+
+The CLI convention of ../CONTRIBUTING.md: ``--log-level``/``--log-file`` before or
+after the subcommand, every error one line ``podcast-pipeline: error: ...``,
+exit 0 ok / 1 runtime failure / 2 bad usage or input, ``--format`` on every
+command that prints a result.
+"""
 
 # Commands import their library modules when they run, so --help stays fast.
 # ruff: noqa: PLC0415
@@ -10,15 +16,74 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
-from podcast_pipeline.errors import PodcastPipelineError
+from podcast_pipeline.errors import InputError, PodcastPipelineError
 
 logger = logging.getLogger(__name__)
 
+PROG = "podcast-pipeline"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEFAULT_LOG_LEVEL = "WARNING"
 ENGINE_CHOICES = ("pocketsphinx", "vosk")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line, like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``podcast-pipeline: error: MESSAGE`` and exit 2 (no usage block)."""
+        self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def _int_at_least(minimum: int, what: str) -> Callable[[str], int]:
+    """An argparse ``type`` accepting whole numbers from ``minimum`` up."""
+
+    def parse(text: str) -> int:
+        digits = text.strip().removeprefix("+")
+        if not digits.isdigit() or int(digits) < minimum:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {text!r}")
+        return int(digits)
+
+    return parse
+
+
+_positive_int = _int_at_least(1, "a positive integer")
+_non_negative_int = _int_at_least(0, "a non-negative integer")
+
+
+def _logging_options(*, on_subcommand: bool) -> _Parser:
+    """The logging options, shared by the main parser and every subcommand.
+
+    On subcommands their defaults are SUPPRESS, so a value given before the
+    subcommand is not overwritten by the subcommand's default.
+    """
+    options = _Parser(add_help=False)
+    options.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        default=argparse.SUPPRESS if on_subcommand else DEFAULT_LOG_LEVEL,
+        help=f"logging level (default {DEFAULT_LOG_LEVEL})",
+    )
+    options.add_argument(
+        "--log-file",
+        type=Path,
+        default=argparse.SUPPRESS if on_subcommand else None,
+        help="append the log to this file instead of stderr (its folder must exist)",
+    )
+    return options
+
+
+def _add_format(parser: argparse.ArgumentParser, human: str) -> None:
+    parser.add_argument(
+        "--format",
+        choices=(human, "json"),
+        default=human,
+        help=f"output format (default {human})",
+    )
 
 
 def _add_engine_options(parser: argparse.ArgumentParser) -> None:
@@ -30,31 +95,39 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_db_options(parser: argparse.ArgumentParser) -> None:
+def _add_store_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", type=Path, help="data directory (default: $PODCAST_DATA_DIR)"
     )
     parser.add_argument(
-        "--db", type=Path, help="SQLite database (default: DATA_DIR/podcasts.db)"
+        "--db",
+        type=Path,
+        help="SQLite database (default: DATA_DIR/podcasts.db)",
+    )
+
+
+def _add_workers(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        help="episodes worked on at once in each step: download threads and "
+        "transcription processes (default: 4 downloads, one transcription per CPU)",
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with its subcommands."""
-    parser = argparse.ArgumentParser(
-        prog="podcast-pipeline",
-        description="Podcast feeds to SQLite to audio files to transcripts.",
+    parser = _Parser(
+        prog=PROG,
+        description="Podcast feeds to a database to audio files to transcripts.",
+        parents=[_logging_options(on_subcommand=False)],
     )
-    parser.add_argument(
-        "--log-level",
-        default="WARNING",
-        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
-        help="logging level (default WARNING)",
-    )
-    parser.add_argument("--log-file", type=Path, help="log to this file, not stderr")
-    commands = parser.add_subparsers(dest="command", required=True)
+    shared = [_logging_options(on_subcommand=True)]
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="fetch feeds, store, download, transcribe")
+    run = commands.add_parser(
+        "run", parents=shared, help="fetch feeds, store, download, transcribe"
+    )
     run.add_argument(
         "--feed",
         action="extend",
@@ -63,48 +136,69 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help="feed URL, repeatable (default: $PODCAST_FEEDS or Marketplace)",
     )
-    _add_db_options(run)
+    _add_store_options(run)
     run.add_argument(
         "--max-episodes",
-        type=int,
-        help="most downloads, newest first (default: $PODCAST_MAX_EPISODES or 5)",
+        type=_non_negative_int,
+        help="most downloads per run (default: $PODCAST_MAX_EPISODES or 5)",
     )
-    run.add_argument("--workers", type=int, default=4, help="concurrent downloads")
+    _add_workers(run)
     run.add_argument(
         "--no-transcribe", action="store_true", help="skip the transcription step"
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_engine_options(run)
+    _add_format(run, "text")
 
-    episodes = commands.add_parser("episodes", help="list stored episodes")
-    _add_db_options(episodes)
-    episodes.add_argument("--format", choices=("table", "json"), default="table")
+    episodes = commands.add_parser(
+        "episodes", parents=shared, help="list stored episodes"
+    )
+    _add_store_options(episodes)
+    _add_format(episodes, "table")
 
     transcribe = commands.add_parser(
-        "transcribe", help="transcribe downloaded, untranscribed episodes"
+        "transcribe",
+        parents=shared,
+        help="transcribe downloaded, untranscribed episodes",
     )
-    _add_db_options(transcribe)
+    _add_store_options(transcribe)
     _add_engine_options(transcribe)
-    transcribe.add_argument("--workers", type=int, help="processes (default: CPUs)")
+    _add_workers(transcribe)
+    transcribe.add_argument(
+        "--no-progress", action="store_true", help="no progress bar"
+    )
+    _add_format(transcribe, "text")
 
     transcribe_file = commands.add_parser(
-        "transcribe-file", help="print the transcript of one audio file"
+        "transcribe-file", parents=shared, help="print the transcript of one audio file"
     )
     transcribe_file.add_argument("audio", type=Path, metavar="AUDIO")
     _add_engine_options(transcribe_file)
+    _add_format(transcribe_file, "text")
     return parser
 
 
 def _configure_logging(level: str, log_file: Path | None) -> None:
-    handler: logging.Handler = (
-        logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
-    )
+    """Log to stderr, or to ``log_file`` (whose folder must exist).
+
+    Raises:
+        InputError: The log file's folder does not exist, or it is a folder.
+    """
+    handler: logging.Handler
+    if log_file is None:
+        handler = logging.StreamHandler(sys.stderr)
+    else:
+        if not log_file.parent.is_dir():
+            raise InputError(f"--log-file: folder {log_file.parent} does not exist")
+        if log_file.is_dir():
+            raise InputError(f"--log-file: {log_file} is a folder")
+        handler = logging.FileHandler(log_file, encoding="utf-8")
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
     logging.basicConfig(level=level, handlers=[handler], force=True)
 
 
 def _settings(args: argparse.Namespace) -> object:
-    from podcast_pipeline.config import build_settings
+    from podcast_pipeline.config import DEFAULT_WORKERS, build_settings
 
     return build_settings(
         os.environ,
@@ -112,14 +206,23 @@ def _settings(args: argparse.Namespace) -> object:
         data_dir=args.data_dir,
         db_path=args.db,
         max_episodes=getattr(args, "max_episodes", None),
-        workers=getattr(args, "workers", None) or 4,
+        workers=getattr(args, "workers", None) or DEFAULT_WORKERS,
     )
+
+
+def _print_result(text: str) -> None:
+    print(text)
+
+
+def _require_database(db_path: Path) -> None:
+    if not db_path.is_file():
+        raise InputError(f"no database at {db_path} (run `{PROG} run` first)")
 
 
 def _command_run(args: argparse.Namespace) -> int:
     from podcast_pipeline.config import Settings
     from podcast_pipeline.progress import TqdmProgress
-    from podcast_pipeline.report import run_summary_text
+    from podcast_pipeline.report import render_run_summary
     from podcast_pipeline.runner import TranscribeOptions, run_pipeline
 
     settings = _settings(args)
@@ -133,67 +236,63 @@ def _command_run(args: argparse.Namespace) -> int:
         ),
         progress=TqdmProgress(enabled=False if args.no_progress else None),
     )
-    print(run_summary_text(summary))
-    if summary.feed_failures:
-        print(
-            f"podcast-pipeline: error: {len(summary.feed_failures)} feed(s) failed",
-            file=sys.stderr,
-        )
+    _print_result(render_run_summary(summary, args.format))
+    problems = summary.problems
+    if problems:
+        print(f"{PROG}: error: {'; '.join(problems)}", file=sys.stderr)
         return 1
     return 0
 
 
 def _command_episodes(args: argparse.Namespace) -> int:
     from podcast_pipeline.config import Settings
-    from podcast_pipeline.errors import InputError
-    from podcast_pipeline.report import episodes_json, episodes_table
+    from podcast_pipeline.report import render_episodes
     from podcast_pipeline.storage import database, list_episodes
 
     settings = _settings(args)
     assert isinstance(settings, Settings)  # noqa: S101  (narrowing for mypy)
-    if not settings.db_path.exists():
-        raise InputError(
-            f"no database at {settings.db_path} (run `podcast-pipeline run`)"
-        )
+    _require_database(settings.db_path)
     with database(settings.db_path) as connection:
         rows = list_episodes(connection)
-    print(episodes_json(rows) if args.format == "json" else episodes_table(rows))
+    _print_result(render_episodes(rows, args.format))
     return 0
 
 
 def _command_transcribe(args: argparse.Namespace) -> int:
     from podcast_pipeline.config import Settings
     from podcast_pipeline.progress import TqdmProgress
+    from podcast_pipeline.report import render_transcribe_report
     from podcast_pipeline.transcribe_step import transcribe_episodes
 
     settings = _settings(args)
     assert isinstance(settings, Settings)  # noqa: S101  (narrowing for mypy)
+    _require_database(settings.db_path)
     report = transcribe_episodes(
         settings.db_path,
         engine=args.engine,
         model_dir=args.model_dir,
         workers=args.workers,
-        progress=TqdmProgress(),
+        progress=TqdmProgress(enabled=False if args.no_progress else None),
     )
-    print(
-        f"transcripts: {report.transcribed} of {report.attempted} transcribed, "
-        f"{report.failed} failed; {report.audio_seconds:.1f} s of audio in "
-        f"{report.processing_seconds:.1f} s"
-    )
-    return 1 if report.failed else 0
+    _print_result(render_transcribe_report(report, args.format))
+    if report.failed:
+        print(f"{PROG}: error: {report.failed} transcript(s) failed", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _command_transcribe_file(args: argparse.Namespace) -> int:
+    from podcast_pipeline.report import render_transcript
     from podcast_pipeline.transcription import transcribe_file
 
     transcript = transcribe_file(
         args.audio, engine=args.engine, model_dir=args.model_dir
     )
-    print(transcript.text)
+    _print_result(render_transcript(transcript, args.format))
     return 0
 
 
-COMMANDS = {
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _command_run,
     "episodes": _command_episodes,
     "transcribe": _command_transcribe,
@@ -201,19 +300,29 @@ COMMANDS = {
 }
 
 
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace | int:
+    """The parsed arguments, or the exit code argparse chose (help: 0, error: 2)."""
+    try:
+        return build_parser().parse_args(argv)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
-    args = build_parser().parse_args(argv)
-    _configure_logging(args.log_level, args.log_file)
+    args = _parse(argv)
+    if isinstance(args, int):
+        return args
     try:
+        _configure_logging(args.log_level, args.log_file)
         return COMMANDS[args.command](args)
     except PodcastPipelineError as error:
         if args.log_level == "DEBUG":
             logger.exception("%s failed", args.command)
-        print(f"podcast-pipeline: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {error}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
-        print("podcast-pipeline: interrupted", file=sys.stderr)
+        print(f"{PROG}: error: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (`... | head`): silence the flush at exit.

@@ -34,8 +34,12 @@ def check_feed_url(url: str) -> str:
     Raises:
         InputError: Another scheme (``file://``, ``ftp://``) or no host.
     """
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as error:
+        raise InputError(f"feed URL cannot be parsed ({error}): {url!r}") from error
+    if parts.scheme not in {"http", "https"} or not host:
         raise InputError(f"feed URL must be http(s)://host/...: {url!r}")
     return url
 

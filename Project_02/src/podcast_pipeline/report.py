@@ -1,12 +1,25 @@
-"""Render stored episodes and run summaries as text (pure functions)."""
+"""Render results as text or strict JSON (pure functions, the CLI's only output)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from podcast_pipeline.runner import RunSummary
+
+if TYPE_CHECKING:
+    from podcast_pipeline.transcribe_step import TranscribeReport
+    from podcast_pipeline.transcription import Transcript
+
+
+def to_json(value: object) -> str:
+    """Strict JSON (no NaN/Infinity), full precision, dataclasses as objects."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = dataclasses.asdict(value)
+    return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+
 
 _TABLE_COLUMNS = (
     ("id", 4),
@@ -61,11 +74,12 @@ def episodes_table(rows: Sequence[dict[str, Any]]) -> str:
 
 def episodes_json(rows: Sequence[dict[str, Any]]) -> str:
     """The episodes as a JSON array (every stored column plus ``status``)."""
-    return json.dumps(
-        [{**row, "status": episode_status(row)} for row in rows],
-        indent=2,
-        ensure_ascii=False,
-    )
+    return to_json([{**row, "status": episode_status(row)} for row in rows])
+
+
+def render_episodes(rows: Sequence[dict[str, Any]], output_format: str) -> str:
+    """``episodes`` output: ``table`` or ``json``."""
+    return episodes_json(rows) if output_format == "json" else episodes_table(rows)
 
 
 def run_summary_text(summary: RunSummary) -> str:
@@ -89,3 +103,28 @@ def run_summary_text(summary: RunSummary) -> str:
         f"failed feed {url}: {message}" for url, message in summary.feed_failures
     )
     return "\n".join(lines)
+
+
+def render_run_summary(summary: RunSummary, output_format: str) -> str:
+    """``run`` output: ``text`` or ``json``."""
+    if output_format != "json":
+        return run_summary_text(summary)
+    return to_json({**dataclasses.asdict(summary), "problems": list(summary.problems)})
+
+
+def render_transcribe_report(report: TranscribeReport, output_format: str) -> str:
+    """``transcribe`` output: ``text`` or ``json``."""
+    if output_format == "json":
+        return to_json(report)
+    return (
+        f"transcripts: {report.transcribed} of {report.attempted} transcribed, "
+        f"{report.failed} failed; {report.audio_seconds:.1f} s of audio in "
+        f"{report.processing_seconds:.1f} s"
+    )
+
+
+def render_transcript(transcript: Transcript, output_format: str) -> str:
+    """``transcribe-file`` output: the text, or every field as ``json``."""
+    if output_format == "json":
+        return to_json(transcript)
+    return transcript.text

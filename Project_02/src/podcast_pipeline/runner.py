@@ -45,6 +45,13 @@ class RunSummary:
         """Feeds that could not be fetched or parsed."""
         return self.fetched.failures + self.stored.failures
 
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """What failed in this run, one phrase each (empty: a clean run)."""
+        if not self.feed_failures:
+            return ()
+        return (f"{len(self.feed_failures)} feed(s) failed",)
+
 
 def run_pipeline(
     settings: Settings,
