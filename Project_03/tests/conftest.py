@@ -4,7 +4,7 @@ import functools
 import http.server
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -58,19 +58,44 @@ def heart_csv(tmp_path: Path, heart_frame: pd.DataFrame) -> Path:
     return path
 
 
+# The shared data sit beside the repository: <repo>/../shared/data.
+REPOSITORY = Path(__file__).resolve().parents[2]
+DEFAULT_HEART_DATA = REPOSITORY.parent / "shared" / "data" / "heart" / "heart.csv"
+
+
+def missing_requirement(message: str) -> None:
+    """Skip the test, or fail it under CI=true (CI must never pass by skipping)."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (CI=true: failing instead of skipping)")
+    pytest.skip(message)
+
+
+def resolve_heart_data(environ: Mapping[str, str]) -> Path | str:
+    """The real heart.csv, or the reason it cannot be used.
+
+    HEART_DATA wins (a relative value is taken from the folder pytest runs in,
+    where the user typed the command); unset, the copy beside the repository.
+    """
+    value = environ.get("HEART_DATA", "")
+    if value:
+        path = Path(value).resolve()
+        if path.is_file():
+            return path
+        shown = value if value == str(path) else f"{value} (resolved to {path})"
+        return f"HEART_DATA={shown} is not a file"
+    if DEFAULT_HEART_DATA.is_file():
+        return DEFAULT_HEART_DATA
+    return f"HEART_DATA is unset and the default {DEFAULT_HEART_DATA} does not exist"
+
+
 @pytest.fixture(scope="session")
 def heart_data() -> Path:
-    """The real heart.csv from $HEART_DATA: skipped when absent, failed under CI."""
-    value = os.environ.get("HEART_DATA", "")
-    if not Path(value).is_file() or not value:
-        reason = (
-            f"HEART_DATA={value} does not exist" if value else "HEART_DATA is unset"
-        )
-        message = f"{reason}: point it at ../shared/data/heart/heart.csv"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return Path(value)
+    """The real heart.csv: skipped with the reason when absent, failed under CI."""
+    found = resolve_heart_data(os.environ)
+    if isinstance(found, str):
+        missing_requirement(found)
+    assert isinstance(found, Path)
+    return found
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

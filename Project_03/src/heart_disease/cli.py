@@ -5,15 +5,31 @@ import logging
 import os
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
-from heart_disease.errors import HeartDiseaseError
+from heart_disease.errors import HeartDiseaseError, InputError
 
+PROG = "heart-disease"
 logger = logging.getLogger("heart_disease")
 
 _LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _MODELS = ("auto", "logistic", "knn", "random-forest", "gradient-boosting", "ensemble")
+_TABLE_OR_JSON = ("table", "json")
+
+
+class _UsageError(Exception):
+    """An argparse error, raised instead of exiting so main() prints one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        """Raise the message for main() to print as ``heart-disease: error: ...``."""
+        raise _UsageError(message)
 
 
 def _fraction(text: str) -> float:
@@ -26,51 +42,73 @@ def _fraction(text: str) -> float:
     return value
 
 
-def _folds(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 2:  # noqa: PLR2004  (cross-validation needs two folds)
-        raise argparse.ArgumentTypeError(f"must be at least 2, got {text}")
-    return value
+def _at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text}")
+        return value
+
+    return parse
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
+def _logging_options(*, defaults: bool) -> _Parser:
+    """The global options, accepted before and after the subcommand.
+
+    The subcommands' copy has no defaults (SUPPRESS), so a value given before
+    the subcommand is not overwritten by the subparser.
+    """
+    parent = _Parser(add_help=False)
+    parent.add_argument(
+        "--log-level",
+        default="WARNING" if defaults else argparse.SUPPRESS,
+        type=str.upper,
+        choices=_LOG_LEVELS,
+        help="logging level (default WARNING; DEBUG also shows tracebacks)",
+    )
+    parent.add_argument(
+        "--log-file",
+        type=Path,
+        default=None if defaults else argparse.SUPPRESS,
+        help="write the log to this file instead of stderr",
+    )
+    return parent
+
+
+def _add_format(parser: argparse.ArgumentParser, human: str = "table") -> None:
+    parser.add_argument(
+        "--format",
+        choices=(human, "json"),
+        default=human,
+        help=f"output format (default {human}; json is one strict JSON document)",
+    )
+
+
+def _add_data(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--data", type=Path, help=help_text)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the ``heart-disease`` argument parser."""
-    parser = argparse.ArgumentParser(
-        prog="heart-disease",
+    parser = _Parser(
+        prog=PROG,
         description="Validate heart-disease data, train, evaluate and use a model.",
+        parents=[_logging_options(defaults=True)],
     )
-    parser.add_argument(
-        "--log-level",
-        default="INFO",
-        type=str.upper,
-        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
-        help="logging level (default INFO; DEBUG shows tracebacks)",
-    )
-    parser.add_argument(
-        "--log-file", type=Path, help="write the log to this file, not the console"
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
+    common = [_logging_options(defaults=False)]
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    validate = commands.add_parser("validate", help="check a data file")
-    validate.add_argument("--data", type=Path, required=True, help="CSV/Parquet/Excel")
+    validate = commands.add_parser("validate", parents=common, help="check a data file")
+    _add_data(validate, "CSV/Parquet/Excel file (default: $HEART_DATA)")
+    _add_format(validate)
 
-    train = commands.add_parser("train", help="train, evaluate and save a model")
-    train.add_argument(
-        "--data", type=Path, help="data file (default: $HEART_DATA or the download)"
+    train = commands.add_parser(
+        "train", parents=common, help="train, evaluate and save a model"
     )
+    _add_data(train, "data file (default: $HEART_DATA, else the download cache)")
     train.add_argument(
         "--test-size", type=_fraction, default=0.2, help="held-out fraction (0.2)"
     )
@@ -82,32 +120,46 @@ def build_parser() -> argparse.ArgumentParser:
         help="classifier (default ensemble; auto keeps the best by CV)",
     )
     train.add_argument("--tune", action="store_true", help="grid-search by CV")
-    train.add_argument("--cv-folds", type=_folds, default=5, help="CV folds (5)")
-    train.add_argument("--jobs", type=_positive, default=2, help="parallel CV jobs (2)")
+    train.add_argument("--cv-folds", type=_at_least(2), default=5, help="CV folds (5)")
+    train.add_argument(
+        "--jobs", type=_at_least(1), default=2, help="parallel CV jobs (2)"
+    )
     train.add_argument(
         "--output-dir",
         type=Path,
         default=Path("artifacts/model"),
         help="where to write the model and reports (artifacts/model)",
     )
+    _add_format(train)
 
-    evaluate = commands.add_parser("evaluate", help="metrics of a saved model")
+    evaluate = commands.add_parser(
+        "evaluate", parents=common, help="metrics of a saved model"
+    )
     evaluate.add_argument("--model", type=Path, required=True, help="model directory")
-    evaluate.add_argument("--data", type=Path, required=True, help="labelled data")
+    _add_data(evaluate, "labelled data (default: $HEART_DATA)")
+    _add_format(evaluate)
 
-    predict = commands.add_parser("predict", help="predict rows with a saved model")
+    predict = commands.add_parser(
+        "predict", parents=common, help="predict rows with a saved model"
+    )
     predict.add_argument("--model", type=Path, required=True, help="model directory")
     predict.add_argument("--data", type=Path, required=True, help="rows to predict")
     predict.add_argument(
-        "--output", type=Path, help="CSV/.parquet/.xlsx file (default: stdout, CSV)"
+        "--output",
+        type=Path,
+        help="write .csv, .json, .parquet or .xlsx (default: print to stdout)",
     )
+    _add_format(predict)
 
-    download = commands.add_parser("download", help="fetch the UCI heart data")
+    download = commands.add_parser(
+        "download", parents=common, help="fetch the UCI heart data"
+    )
     download.add_argument("--dest", type=Path, help="cache directory")
     download.add_argument(
         "--base-url", help="folder URL of the processed.*.data files (a mirror)"
     )
     download.add_argument("--force", action="store_true", help="download again")
+    _add_format(download, human="text")
     return parser
 
 
@@ -123,43 +175,56 @@ def _configure_logging(level: str, log_file: Path | None) -> None:
     root.setLevel(level)
 
 
+def _check_log_file(log_file: Path | None) -> None:
+    if log_file is None:
+        return
+    if log_file.is_dir():
+        raise InputError(f"--log-file {log_file} is a folder; pass a file name")
+    if not log_file.parent.is_dir():
+        raise InputError(f"--log-file: folder {log_file.parent} does not exist")
+
+
 def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
     # Imported here so that --help answers without loading pandas and sklearn.
     from heart_disease import (  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
         commands,
     )
 
+    environ = os.environ
     if args.command == "validate":
-        text, usable = commands.validate(args.data)
+        text, unusable = commands.validate(args.data, environ, args.format)
         print(text)
-        if not usable:
-            print(f"error: {args.data} is not trainable", file=sys.stderr)
-            return 2
+        if unusable:
+            raise InputError(f"{unusable} is not trainable")
         return 0
     if args.command == "train":
-        print(commands.train(args, os.environ, shlex.join(["heart-disease", *argv])))
+        command_line = shlex.join([PROG, *argv])
+        print(commands.train(args, environ, command_line))
         return 0
     if args.command == "evaluate":
-        print(commands.evaluate(args.model, args.data))
+        print(commands.evaluate(args.model, args.data, environ, args.format))
         return 0
     if args.command == "predict":
-        text = commands.predict(args.model, args.data, args.output)
-        if text:
-            print(text, end="")
+        print(commands.predict(args.model, args.data, args.output, args.format), end="")
         return 0
-    print(commands.download(args.dest, args.base_url, os.environ, force=args.force))
+    print(commands.download(args, environ))
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``heart-disease`` command line; return the exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(arguments)
+    try:
+        args = build_parser().parse_args(arguments)
+        _check_log_file(args.log_file)
+    except (_UsageError, InputError) as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
     _configure_logging(args.log_level, args.log_file)
     try:
         return _run(args, arguments)
     except HeartDiseaseError as error:
         if args.log_level == "DEBUG":
             logger.exception("failed")
-        print(f"error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {error}", file=sys.stderr)
         return error.exit_code

@@ -123,8 +123,11 @@ def target_vector(frame: pd.DataFrame) -> pd.Series:
 
 
 def training_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Drop exact duplicate rows, which would leak between train and test."""
-    deduplicated = frame.drop_duplicates()
+    """Drop rows repeated on the features and target, which would leak train → test.
+
+    Other columns (an ID, a date) are ignored: they do not make a row new.
+    """
+    deduplicated = frame.drop_duplicates(subset=[*FEATURES, TARGET])
     dropped = len(frame) - len(deduplicated)
     if dropped:
         logger.info("dropped %d duplicate rows", dropped)

@@ -31,6 +31,28 @@ def default_cache_dir(environ: Mapping[str, str]) -> Path:
     return Path(xdg).expanduser() / "heart-disease"
 
 
+def resolve_data(explicit: Path | None, environ: Mapping[str, str]) -> Path:
+    """Pick the data file of a command: ``--data``, else $HEART_DATA.
+
+    Args:
+        explicit: The ``--data`` option, if given.
+        environ: The environment.
+
+    Returns:
+        The file to read (a relative path is relative to the current folder).
+
+    Raises:
+        DataNotFoundError: Neither is given.
+    """
+    if explicit is not None:
+        return explicit
+    from_env = environ.get(DATA_ENV)
+    if from_env:
+        logger.info("using %s=%s", DATA_ENV, from_env)
+        return Path(from_env)
+    raise DataNotFoundError(f"no data: pass --data PATH or set {DATA_ENV}=PATH")
+
+
 def resolve_training_data(
     explicit: Path | None, environ: Mapping[str, str], cache_dir: Path
 ) -> Path:
@@ -47,12 +69,8 @@ def resolve_training_data(
     Raises:
         DataNotFoundError: None of the three is available.
     """
-    if explicit is not None:
-        return explicit
-    from_env = environ.get(DATA_ENV)
-    if from_env:
-        logger.info("using %s=%s", DATA_ENV, from_env)
-        return Path(from_env)
+    if explicit is not None or environ.get(DATA_ENV):
+        return resolve_data(explicit, environ)
     cached = cache_dir / CACHED_TABLE
     if cached.is_file():
         logger.info("using the downloaded data in %s", cached)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from heart_disease.dataset import file_sha256
 from heart_disease.datasource import CACHED_TABLE
-from heart_disease.errors import DownloadError
+from heart_disease.errors import DownloadError, InputError
 from heart_disease.schema import FEATURES, TARGET
 
 logger = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ def to_heart_failure_schema(raw: pd.DataFrame) -> pd.DataFrame:
 
 def _fetch(url: str, timeout: float) -> bytes:
     if urllib.parse.urlsplit(url).scheme not in {"http", "https"}:
-        raise DownloadError(f"{url}: only http and https URLs are supported")
+        raise InputError(f"{url}: only http and https URLs are supported")
     try:
         # The scheme is checked above, so file:// and friends cannot get here.
         request = urllib.request.Request(url)  # noqa: S310  (http/https only)

@@ -25,9 +25,21 @@ class DataNotFoundError(InputError):
     """No training data was given and none is configured or cached."""
 
 
-class DownloadError(InputError):
-    """The public data could not be fetched (offline, HTTP error, bad content)."""
+class DataDriftError(InputError):
+    """New data drifts from the champion's training data beyond the thresholds."""
 
 
 class ModelLoadError(InputError):
     """A model directory is missing, incomplete, or holds types we do not trust."""
+
+
+class NoChampionError(InputError):
+    """The registry has no champion yet: train a model first."""
+
+
+class DownloadError(HeartDiseaseError):
+    """The public data could not be fetched (offline, HTTP error, bad content)."""
+
+
+class TrackingError(HeartDiseaseError):
+    """The MLflow tracking server or store failed (unreachable, refused, broken)."""

@@ -1,5 +1,6 @@
 """Read and write tables, choosing the format by the file's content, not its name."""
 
+import json
 import logging
 import zipfile
 from pathlib import Path
@@ -7,7 +8,7 @@ from typing import Literal
 
 import pandas as pd
 
-from heart_disease.errors import DataFormatError
+from heart_disease.errors import DataFormatError, InputError
 
 logger = logging.getLogger(__name__)
 
@@ -111,18 +112,62 @@ def _guess_delimiter(path: Path) -> str:
     return max((",", ";", "\t"), key=header.count)
 
 
+WRITABLE_SUFFIXES: tuple[str, ...] = (".csv", ".json", ".parquet", ".xlsx")
+
+
+def check_writable(path: Path) -> None:
+    """Refuse an output path before any work is done, so nothing is half-written.
+
+    Args:
+        path: Where a table is to be written.
+
+    Raises:
+        InputError: The suffix is not one of :data:`WRITABLE_SUFFIXES`, or the
+            path is an existing folder.
+    """
+    if path.suffix.lower() not in WRITABLE_SUFFIXES:
+        raise InputError(
+            f"{path}: cannot write a {path.suffix or 'suffix-less'} file; "
+            f"use one of {', '.join(WRITABLE_SUFFIXES)}"
+        )
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder; pass a file name")
+
+
 def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write a table; ``.parquet`` and ``.xlsx`` suffixes pick those formats, else CSV.
+    """Write a table in the format its suffix names (see :func:`check_writable`).
+
+    JSON is a strict array of row objects (missing cells as ``null``).
 
     Args:
         frame: The table to write.
         path: Where to write it; parent folders are created.
+
+    Raises:
+        InputError: The suffix is not writable.
     """
+    check_writable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         frame.to_parquet(path, index=False)
     elif suffix == ".xlsx":
         frame.to_excel(path, index=False, engine="openpyxl")
+    elif suffix == ".json":
+        path.write_text(table_json(frame) + "\n", encoding="utf-8")
     else:
         frame.to_csv(path, index=False)
+
+
+def table_json(frame: pd.DataFrame) -> str:
+    """Render a table as a strict JSON array of row objects (NaN becomes null)."""
+    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return json.dumps(records, allow_nan=False, default=_json_scalar)
+
+
+def _json_scalar(value: object) -> object:
+    # numpy scalars that json cannot serialise themselves.
+    item = getattr(value, "item", None)
+    if callable(item):
+        return item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -1,12 +1,41 @@
-"""Plain-text tables and reports that the CLI prints."""
+"""What the CLI prints: plain-text tables and strict JSON, rendered in one place."""
 
+import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # type hints only: validate and download must not load sklearn
     from heart_disease.dataset import Dataset
     from heart_disease.evaluation import Metrics
     from heart_disease.training import TrainResult
+
+
+def render_json(payload: Any) -> str:
+    """Render a result as one line of strict JSON (no NaN or Infinity).
+
+    Floats keep full precision; the same thing has the same fields everywhere.
+    """
+    return json.dumps(payload, allow_nan=False, ensure_ascii=False)
+
+
+def validation_payload(dataset: "Dataset") -> dict[str, Any]:
+    """The JSON form of :func:`format_validation`."""
+    report = dataset.report
+    return {
+        "file": str(dataset.path),
+        "sha256": dataset.sha256,
+        "rows": report.rows,
+        "columns": list(report.columns),
+        "target_counts": {str(k): v for k, v in report.target_counts.items()},
+        "warnings": report.warnings,
+        "errors": report.errors,
+        "usable": report.usable,
+    }
+
+
+def train_summary_payload(result: "TrainResult") -> dict[str, Any]:
+    """The JSON form of :func:`format_train_summary`: metrics.json plus where."""
+    return {**result.metrics_payload(), "output_dir": str(result.config.output_dir)}
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -96,7 +96,11 @@ def validate_frame(
     # Prediction ignores the target, so a blank or partial one is no problem there.
     wanted = (*FEATURES, TARGET) if require_target else FEATURES
     present = [c for c in wanted if c in frame.columns]
-    null_columns = [c for c in present if len(frame) and frame[c].isna().all()]
+    # Training cannot learn from an empty column; prediction imputes a blank cell
+    # the same way whether the file has one row or a thousand.
+    null_columns = [
+        c for c in present if require_target and len(frame) and frame[c].isna().all()
+    ]
     if null_columns:
         problems.append(
             Problem("error", f"columns entirely empty: {', '.join(null_columns)}")
@@ -111,11 +115,9 @@ def validate_frame(
     if TARGET in checked:
         target_problems, target_counts = _check_target(frame[TARGET])
         problems += target_problems
-    duplicates = int(frame.duplicated().sum())
-    if duplicates:
-        problems.append(
-            Problem("warning", f"{duplicates} duplicate rows (dropped before training)")
-        )
+    problems += _check_duplicates(frame, present)
+    if TARGET in checked and set(FEATURES) <= set(checked):
+        problems += _check_conflicting_labels(frame)
     if split is not None and len(target_counts) == 2:  # noqa: PLR2004  (binary)
         problems += _check_size(frame, split)
     return ValidationReport(
@@ -277,8 +279,44 @@ def _check_target(target: pd.Series) -> tuple[list[Problem], dict[int, int]]:
     return problems, counts
 
 
+def _check_duplicates(frame: pd.DataFrame, present: list[str]) -> list[Problem]:
+    # Judged on the model's columns only: an ID column must not hide a repeat.
+    duplicates = int(frame.duplicated(subset=present).sum()) if present else 0
+    if not duplicates:
+        return []
+    return [
+        Problem(
+            "warning",
+            f"{duplicates} duplicate rows on {', '.join(_key_name(present))} "
+            "(dropped before training)",
+        )
+    ]
+
+
+def _key_name(present: list[str]) -> list[str]:
+    if set(FEATURES) <= set(present):
+        return ["the features", TARGET] if TARGET in present else ["the features"]
+    return present
+
+
+def _check_conflicting_labels(frame: pd.DataFrame) -> list[Problem]:
+    labels = frame.groupby(list(FEATURES), dropna=False)[TARGET].transform("nunique")
+    conflicting = frame[labels > 1]
+    if conflicting.empty:
+        return []
+    groups = len(conflicting.drop_duplicates(subset=list(FEATURES)))
+    return [
+        Problem(
+            "warning",
+            f"{len(conflicting)} rows in {groups} groups have identical features "
+            f"but conflicting {TARGET} labels",
+        )
+    ]
+
+
 def _check_size(frame: pd.DataFrame, split: SplitPlan) -> list[Problem]:
-    deduplicated = frame.drop_duplicates()
+    key = [c for c in (*FEATURES, TARGET) if c in frame.columns]
+    deduplicated = frame.drop_duplicates(subset=key)
     smallest = int(pd.to_numeric(deduplicated[TARGET]).value_counts().min())
     needed = split.rows_needed_per_class()
     if smallest < needed:

@@ -113,6 +113,8 @@ def test_uci_lowercase_schema_is_refused_naming_missing_columns(
     pd.read_csv(heart_data).rename(columns=UCI_NAMES).to_csv(path, index=False)
     assert main(["--log-level", "ERROR", "train", "--data", str(path)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: uci.csv is not usable: missing columns: Age, Sex")
+    assert err.startswith(
+        "heart-disease: error: uci.csv is not usable: missing columns: Age, Sex"
+    )
     assert "HeartDisease" in err
     assert "\n" not in err

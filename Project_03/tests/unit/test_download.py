@@ -16,7 +16,7 @@ from heart_disease.download import (
     parse_processed,
     to_heart_failure_schema,
 )
-from heart_disease.errors import DownloadError
+from heart_disease.errors import DownloadError, InputError
 from heart_disease.validation import validate_frame
 from tests.uci_samples import UCI_ROWS, write_uci_folder
 
@@ -105,7 +105,7 @@ def test_content_that_is_not_uci_data_is_refused(
 
 
 def test_only_http_urls_are_fetched(tmp_path: Path) -> None:
-    with pytest.raises(DownloadError, match="only http and https"):
+    with pytest.raises(InputError, match="only http and https"):
         download_uci(tmp_path / "cache", f"file://{tmp_path}/")
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from heart_disease.dataset import training_rows
 from heart_disease.errors import DataValidationError
 from heart_disease.validation import SplitPlan, raise_for_errors, validate_frame
 
@@ -131,7 +132,7 @@ def test_too_few_rows_to_split_and_cross_validate(heart_frame: pd.DataFrame) -> 
         ),
         pytest.param(
             lambda f: pd.concat([f, f.head(2)], ignore_index=True),
-            "2 duplicate rows",
+            "2 duplicate rows on the features, HeartDisease",
             id="duplicates",
         ),
         pytest.param(
@@ -199,3 +200,39 @@ def test_all_errors_are_raised_in_one_message(heart_frame: pd.DataFrame) -> None
     broken = _set("MaxHR", 0, 999)(heart_frame.drop(columns="Sex"))
     with pytest.raises(DataValidationError, match="missing columns: Sex; MaxHR"):
         raise_for_errors(validate_frame(broken), "broken.csv")
+
+
+def test_duplicates_are_judged_on_features_and_target_not_on_an_id_column(
+    heart_frame: pd.DataFrame,
+) -> None:
+    repeated = pd.concat([heart_frame, heart_frame.head(3)], ignore_index=True)
+    with_ids = repeated.assign(PatientId=range(len(repeated)))
+    report = validate_frame(with_ids)
+    assert any(
+        "3 duplicate rows on the features, HeartDisease" in w for w in report.warnings
+    ), report.warnings
+    assert len(training_rows(with_ids)) == len(heart_frame)
+
+
+def test_identical_features_with_conflicting_labels_are_reported(
+    heart_frame: pd.DataFrame,
+) -> None:
+    flipped = heart_frame.head(2).assign(HeartDisease=lambda f: 1 - f.HeartDisease)
+    report = validate_frame(pd.concat([heart_frame, flipped], ignore_index=True))
+    assert (
+        "4 rows in 2 groups have identical features but conflicting HeartDisease labels"
+        in report.warnings
+    )
+    # Not duplicates: the labels differ, so both rows of each pair are kept.
+    assert not any("duplicate" in w for w in report.warnings)
+
+
+def test_a_blank_column_is_imputed_for_prediction_even_in_a_one_row_file(
+    heart_frame: pd.DataFrame,
+) -> None:
+    one_row = heart_frame.drop(columns="HeartDisease").head(1)
+    one_row["Cholesterol"] = np.nan
+    report = validate_frame(one_row, require_target=False)
+    assert report.usable, report.errors
+    assert "missing cells will be imputed (Cholesterol: 1)" in report.warnings
+    assert not validate_frame(heart_frame.assign(Cholesterol=np.nan)).usable
