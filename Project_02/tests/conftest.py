@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.support.media import make_mp3
+from tests.support.postgres import create_database, postgres_server
 from tests.support.server import FaultServer
 
 
@@ -22,3 +24,19 @@ def server() -> Iterator[FaultServer]:
 def mp3_bytes() -> bytes:
     """Two seconds of generated MP3 audio."""
     return make_mp3(2.0)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server for the whole session (skipped without the binaries)."""
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty store on each engine: a SQLite path or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store" / "podcasts.db")
+    server: str = request.getfixturevalue("postgres_url")
+    return create_database(server)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -59,3 +62,76 @@ class FetchResult:
     body: bytes
     validators: FeedValidators
     bytes_received: int
+
+
+@dataclass(frozen=True)
+class DownloadedFile:
+    """A completed download.
+
+    Attributes:
+        path: The final file (renamed into place).
+        size: Its size in bytes.
+        sha256: Hex SHA-256 of its content.
+        attempts: HTTP attempts it took.
+        bytes_transferred: Body bytes received, resumed attempts included.
+    """
+
+    path: Path
+    size: int
+    sha256: str
+    attempts: int = 1
+    bytes_transferred: int = 0
+
+
+@dataclass(frozen=True)
+class RetrySchedule:
+    """When an episode that failed for a transient reason is tried again.
+
+    Attempt ``n`` failing waits ``first_delay * 2 ** (n - 1)`` seconds (at most
+    ``max_delay``) before the episode is due again; after ``max_attempts``
+    failed attempts it is given up (status ``gave-up``, visible, never silent).
+    """
+
+    max_attempts: int = 6
+    first_delay: timedelta = timedelta(minutes=15)
+    max_delay: timedelta = timedelta(days=1)
+
+    def next_attempt(self, attempts: int, now: datetime) -> datetime | None:
+        """When to try again after ``attempts`` failed attempts; None: give up."""
+        if attempts >= self.max_attempts:
+            return None
+        delay: timedelta = min(
+            self.max_delay, self.first_delay * 2 ** max(0, attempts - 1)
+        )
+        return now + delay
+
+
+@dataclass(frozen=True)
+class ClaimedEpisode:  # pylint: disable=too-many-instance-attributes  # one per column
+    """An episode claimed by one worker for one step (download or transcription).
+
+    Only the claim's ``owner`` may record the step's result; the claim lapses at
+    its lease expiry, so a crashed worker's episodes are picked up later.
+    JSON-friendly (:meth:`to_dict`), for Airflow's XCom.
+    """
+
+    episode_id: int
+    owner: str
+    feed_url: str
+    guid: str
+    title: str
+    audio_url: str | None
+    published_at: str | None
+    declared_bytes: int | None
+    file_path: str | None
+    download_attempts: int
+    transcript_attempts: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable copy."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> ClaimedEpisode:
+        """Rebuild a claim from :meth:`to_dict` output."""
+        return cls(**values)

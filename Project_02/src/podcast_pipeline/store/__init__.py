@@ -1,0 +1,45 @@
+"""The episode store on SQLAlchemy Core: SQLite (embedded default) or PostgreSQL.
+
+Open it with :func:`open_store` (a file path or a SQLAlchemy URL); every other
+function takes the engine it returns.
+"""
+
+from podcast_pipeline.store.claims import (
+    claim_downloads,
+    claim_transcriptions,
+    new_owner,
+    record_download,
+    record_transcript,
+    release_claims,
+    renew_claim,
+)
+from podcast_pipeline.store.engine import describe, open_store, store_url
+from podcast_pipeline.store.episodes import (
+    StoreResult,
+    get_validators,
+    list_episodes,
+    mark_feed_unchanged,
+    store_feed,
+    utc_now,
+    utc_text,
+)
+
+__all__ = [
+    "StoreResult",
+    "claim_downloads",
+    "claim_transcriptions",
+    "describe",
+    "get_validators",
+    "list_episodes",
+    "mark_feed_unchanged",
+    "new_owner",
+    "open_store",
+    "record_download",
+    "record_transcript",
+    "release_claims",
+    "renew_claim",
+    "store_feed",
+    "store_url",
+    "utc_now",
+    "utc_text",
+]
