@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 
 from stack import lifecycle, runs
 from stack.errors import StackError, StackUsageError
+from stack.feed import EpisodeSpec, FeedServer
 from stack.layout import StackLayout
 
 PROG = "stack"
@@ -27,6 +28,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_ROOT = PROJECT_DIR / ".stack"
+SHARED_AUDIO = PROJECT_DIR.parents[1] / "shared/data/audio/lj-speech-fireside-chat.mp3"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,6 +47,12 @@ def _positive_number(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) == 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return int(text)
 
 
 def _non_negative_int(text: str) -> int:
@@ -119,6 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", **text_or_json)  # type: ignore[arg-type]
 
     commands.add_parser("down", parents=common, help="stop everything up started")
+
+    feed = commands.add_parser(
+        "feed", parents=common, help="serve a local feed of one audio file until Ctrl-C"
+    )
+    feed.add_argument(
+        "--audio",
+        type=Path,
+        help="the audio file (default $PODCAST_TEST_AUDIO, else the shared LJ Speech "
+        "clip in ../../shared/data/audio/ from Project_02)",
+    )
+    feed.add_argument("--episodes", type=_positive_int, default=3, help="how many")
+    feed.add_argument("--port", type=_non_negative_int, default=0, help="0: any free")
     return parser
 
 
@@ -158,6 +178,36 @@ def _print_run(outcome: runs.RunOutcome, output: str) -> None:
     print(f"run {outcome.run_id}: {outcome.state} in {outcome.seconds:.0f} s")
 
 
+def _audio_file(given: Path | None) -> Path:
+    """``--audio``, else ``$PODCAST_TEST_AUDIO``, else the shared LJ Speech clip."""
+    configured = given or os.environ.get("PODCAST_TEST_AUDIO")
+    audio = Path(configured).expanduser().resolve() if configured else SHARED_AUDIO
+    if not audio.is_file():
+        origin = (
+            "--audio" if given else ("PODCAST_TEST_AUDIO" if configured else "default")
+        )
+        raise StackUsageError(f"no audio file at {audio} ({origin})")
+    return audio
+
+
+def _serve_feed(audio: Path | None, episodes: int, port: int) -> None:
+    body = _audio_file(audio).read_bytes()
+    specs = [
+        EpisodeSpec(guid=f"local-{number}", body=body) for number in range(episodes)
+    ]
+    try:
+        server = FeedServer(specs, port=port)
+    except OSError as error:
+        raise StackUsageError(f"--port {port}: {error.strerror}") from error
+    print(f"serving {server.feed_url} ({episodes} episodes); Ctrl-C stops", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 def _execute(arguments: argparse.Namespace) -> int:
     layout = StackLayout(root=arguments.root.resolve(), project=PROJECT_DIR)
     if arguments.command == "up":
@@ -177,6 +227,9 @@ def _execute(arguments: argparse.Namespace) -> int:
         outcome = runs.trigger_and_wait(layout, conf, timeout=arguments.timeout)
         _print_run(outcome, arguments.format)
         return 0 if outcome.succeeded else 1
+    if arguments.command == "feed":
+        _serve_feed(arguments.audio, arguments.episodes, arguments.port)
+        return 0
     stopped = lifecycle.down(layout)
     print(f"stopped: {', '.join(stopped) or 'nothing was running'}")
     return 0

@@ -1,0 +1,245 @@
+"""A local podcast feed on 127.0.0.1 for ``stack-run``, the stack test, the benchmark.
+
+The server publishes ``/feed.xml`` (RSS 2.0) and one ``/audio/<guid>.mp3`` per
+episode. It can add latency before every answer, throttle bodies, and inject
+per-episode faults in order (``503``/``429`` with ``Retry-After: 1``, ``drop``:
+reset the connection half-way). It answers ranged requests (with ``If-Range``
+on a strong ETag) and counts, per episode, the responses that delivered the
+file's last byte: "downloaded exactly once" is checked on the server's side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+CHUNK_BYTES = 16 * 1024
+FAULT_STATUSES = {"503": 503, "429": 429}
+
+
+@dataclass(frozen=True)
+class EpisodeSpec:
+    """One episode of the local feed.
+
+    Attributes:
+        guid: Its guid, also the audio file's name.
+        body: The audio bytes; None makes the enclosure answer 404.
+        faults: Faults for its first requests, in order: ``503``, ``429``, ``drop``.
+        audio_url: An enclosure URL to publish instead of the served one
+            (a malformed URL, say).
+    """
+
+    guid: str
+    body: bytes | None
+    faults: tuple[str, ...] = ()
+    audio_url: str | None = None
+
+
+class Deliveries:
+    """Per-episode faults still to inject, requests, complete deliveries, bytes."""
+
+    def __init__(self, episodes: Sequence[EpisodeSpec]) -> None:
+        """Queue each episode's faults."""
+        self._faults = {episode.guid: list(episode.faults) for episode in episodes}
+        self._lock = threading.Condition()
+        self.requests: Counter[str] = Counter()
+        self.completed: Counter[str] = Counter()
+        self.body_bytes = 0
+
+    def next_fault(self, guid: str) -> str | None:
+        """Count a request of ``guid``; the fault to inject into it, if one is left."""
+        with self._lock:
+            self.requests[guid] += 1
+            queue = self._faults.get(guid, [])
+            return queue.pop(0) if queue else None
+
+    def record(self, guid: str, sent: int, *, complete: bool) -> None:
+        """Count body bytes, and a delivery when it reached the last byte."""
+        with self._lock:
+            self.body_bytes += sent
+            if complete:
+                self.completed[guid] += 1
+                self._lock.notify_all()
+
+    def wait_completed(self, guid: str, count: int, timeout: float = 5.0) -> bool:
+        """Whether ``guid`` reaches ``count`` deliveries within ``timeout`` s.
+
+        A client has the last byte a moment before the server thread counts it.
+        """
+        with self._lock:
+            return self._lock.wait_for(lambda: self.completed[guid] >= count, timeout)
+
+
+class FeedServer(ThreadingHTTPServer):
+    """The feed and its audio, with latency, throttling, faults and counters."""
+
+    daemon_threads = True
+
+    def __init__(
+        self,
+        episodes: Sequence[EpisodeSpec],
+        *,
+        latency: float = 0.0,
+        bytes_per_second: float | None = None,
+        port: int = 0,
+    ) -> None:
+        """Bind 127.0.0.1 (``port`` 0: a free one); ``serve_forever`` or ``start``."""
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.episodes = {episode.guid: episode for episode in episodes}
+        self.order = [episode.guid for episode in episodes]
+        self.latency = latency
+        self.bytes_per_second = bytes_per_second
+        self.deliveries = Deliveries(episodes)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT``."""
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    @property
+    def feed_url(self) -> str:
+        """The feed's URL."""
+        return f"{self.base_url}/feed.xml"
+
+    def audio_url(self, guid: str) -> str:
+        """The served audio URL of episode ``guid``."""
+        return f"{self.base_url}/audio/{guid}.mp3"
+
+    def start(self) -> FeedServer:
+        """Serve in a daemon thread."""
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.shutdown()
+        self.server_close()
+
+    def feed_xml(self) -> bytes:
+        """The RSS document: newest episode first, one day apart."""
+        newest = datetime(2024, 6, 1, 10, tzinfo=UTC)
+        items = []
+        for age, guid in enumerate(self.order):
+            episode = self.episodes[guid]
+            url = episode.audio_url or self.audio_url(guid)
+            size = len(episode.body) if episode.body else 0
+            published = format_datetime(newest - timedelta(days=age), usegmt=True)
+            items.append(
+                f"<item><title>Episode {escape(guid)}</title>"
+                f'<guid isPermaLink="false">{escape(guid)}</guid>'
+                f"<pubDate>{published}</pubDate>"
+                f"<enclosure url={quoteattr(url)} length={quoteattr(str(size))} "
+                'type="audio/mpeg"/></item>'
+            )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+            f"<title>Local feed</title>{''.join(items)}</channel></rss>\n"
+        ).encode()
+
+
+def etag_of(body: bytes) -> str:
+    """The strong ETag the server gives ``body``."""
+    return f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FeedServer
+    protocol_version = "HTTP/1.1"
+
+    def handle(self) -> None:
+        """Serve, ignoring clients that hang up (killed workers do)."""
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (base API)
+        """No access log."""
+
+    def do_GET(self) -> None:  # pylint: disable=invalid-name  # http.server API
+        """The feed, an audio file, or 404."""
+        if self.server.latency:
+            time.sleep(self.server.latency)
+        if self.path == "/feed.xml":
+            self._head(200, len(body := self.server.feed_xml()), "application/rss+xml")
+            self.wfile.write(body)
+            return
+        guid = self.path.removeprefix("/audio/").removesuffix(".mp3")
+        episode = self.server.episodes.get(guid)
+        fault = self.server.deliveries.next_fault(guid) if episode else None
+        if episode is None or episode.body is None:
+            self._head(404, 0, "text/plain")
+            return
+        if fault in FAULT_STATUSES:
+            self._head(FAULT_STATUSES[fault], 0, "text/plain", {"Retry-After": "1"})
+            return
+        self._send_audio(guid, episode.body, drop=fault == "drop")
+
+    def _send_audio(self, guid: str, body: bytes, *, drop: bool) -> None:
+        etag = etag_of(body)
+        start = self._range_start(etag)
+        if start >= len(body):
+            self._head(416, 0, "text/plain", {"Content-Range": f"bytes */{len(body)}"})
+            return
+        headers = {"ETag": etag, "Accept-Ranges": "bytes"}
+        if start:
+            headers["Content-Range"] = f"bytes {start}-{len(body) - 1}/{len(body)}"
+        self._head(206 if start else 200, len(body) - start, "audio/mpeg", headers)
+        end = start + (len(body) - start) // 2 if drop else len(body)
+        sent = self._write_throttled(body, start, end)
+        self.server.deliveries.record(guid, sent, complete=start + sent == len(body))
+        if drop:  # RST instead of FIN: a connection reset mid-body
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
+            self.close_connection = True
+
+    def _range_start(self, etag: str) -> int:
+        requested = self.headers.get("Range", "")
+        if_range = self.headers.get("If-Range")
+        if not requested.startswith("bytes=") or (if_range and if_range != etag):
+            return 0
+        first = requested.removeprefix("bytes=").split("-")[0]
+        return int(first) if first.isdigit() else 0
+
+    def _write_throttled(self, body: bytes, start: int, end: int) -> int:
+        sent = 0
+        rate = self.server.bytes_per_second
+        for offset in range(start, end, CHUNK_BYTES):
+            piece = body[offset : min(offset + CHUNK_BYTES, end)]
+            try:
+                self.wfile.write(piece)
+                self.wfile.flush()
+            except OSError:  # the client went away (a killed worker)
+                break
+            sent += len(piece)
+            if rate:
+                time.sleep(len(piece) / rate)
+        return sent
+
+    def _head(
+        self,
+        status: int,
+        length: int,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(length))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
