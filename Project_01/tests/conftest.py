@@ -1,9 +1,15 @@
 """Shared fixtures: a tiny MovieLens folder, its engine, and the real data."""
 
+import http.client
 import os
-from collections.abc import Callable
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -40,6 +46,47 @@ def write_tiny(folder: Path) -> Path:
     lines += [f"{u},{m},{r},964982703" for u, m, r in RATINGS]
     (folder / "ratings.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
+
+
+GROUPS = ("Comedy", "Drama", "Horror", "Sci-Fi")
+
+
+def write_small(folder: Path, users_per_group: int = 15, seed: int = 3) -> Path:
+    """A generated MovieLens folder with four tastes, enough to evaluate.
+
+    40 movies, ten per genre; each user loves (4.5 or 5) five to eight movies of
+    their genre and gives 1-3 stars to a few others.
+    """
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    movie_lines = ["movieId,title,genres"]
+    movie_lines += [
+        f"{10 * group + number + 1},Film {group}-{number} ({1990 + number}),{genre}"
+        for group, genre in enumerate(GROUPS)
+        for number in range(10)
+    ]
+    (folder / "movies.csv").write_text("\n".join(movie_lines) + "\n", "utf-8")
+    rating_lines = ["userId,movieId,rating,timestamp"]
+    for user in range(len(GROUPS) * users_per_group):
+        group = user % len(GROUPS)
+        loved = rng.choice(10, size=int(rng.integers(5, 9)), replace=False)
+        others = rng.choice(
+            [m for m in range(40) if m // 10 != group], size=4, replace=False
+        )
+        rating_lines += [
+            f"{user + 1},{10 * group + int(m) + 1},{rng.choice([4.5, 5.0])},1"
+            for m in loved
+        ]
+        rating_lines += [
+            f"{user + 1},{int(m) + 1},{rng.choice([1.0, 2.0, 3.0])},1" for m in others
+        ]
+    (folder / "ratings.csv").write_text("\n".join(rating_lines) + "\n", "utf-8")
+    return folder
+
+
+@pytest.fixture
+def small_dir(tmp_path: Path) -> Path:
+    return write_small(tmp_path / "small")
 
 
 @pytest.fixture
@@ -127,3 +174,86 @@ def _pandas_classic(
 def pandas_classic() -> Callable[[list[tuple[int, int, float]], int], dict[int, float]]:
     """The original algorithm in pandas, as a reference for exact scores."""
     return _pandas_classic
+
+
+def local_get(port: int, path: str) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """GET ``http://127.0.0.1:<port><path>``: status, headers and body."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def http_get() -> Callable[[int, str], tuple[int, http.client.HTTPMessage, bytes]]:
+    """GET from a server on 127.0.0.1 (port, path): status, headers, body."""
+    return local_get
+
+
+class ServeProcess:
+    """A real `movie-recs serve` subprocess on a free loopback port (web tests)."""
+
+    def __init__(self, data_dir: Path, folder: Path, *options: str) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = int(probe.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_file = folder / "serve.log"
+        command = [str(Path(sys.executable).with_name("movie-recs")), "serve"]
+        command += ["--data-dir", str(data_dir), "--cache-dir", str(folder / "cache")]
+        command += ["--port", str(self.port), "--log-level", "INFO"]
+        command += ["--log-file", str(self.log_file), *options]
+        # stopped by terminate()  # pylint: disable-next=consider-using-with
+        self.process = subprocess.Popen(  # noqa: S603  (our own CLI)
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+
+    def get(self, path: str) -> tuple[int, http.client.HTTPMessage, bytes]:
+        """GET ``path``: status, headers and body."""
+        return local_get(self.port, path)
+
+    def wait_ready(self, seconds: float = 180) -> None:
+        """Poll ``/readyz`` until 200; fail with the server's stderr if it exits."""
+        for _ in range(int(seconds * 10)):
+            try:
+                if self.get("/readyz")[0] == 200:
+                    return
+            except OSError:
+                pass  # not listening yet
+            try:
+                self.process.wait(0.1)
+            except subprocess.TimeoutExpired:
+                continue
+            pytest.fail(f"movie-recs serve exited: {self.process.communicate()}")
+        pytest.fail(f"movie-recs serve was not ready within {seconds} s")
+
+    def terminate(self) -> int:
+        """SIGTERM, then the exit status (killed after 60 s)."""
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(60)
+        finally:
+            self.process.kill()
+            self.process.communicate()
+
+
+@pytest.fixture
+def serve_process(tmp_path: Path) -> Iterator[Callable[..., ServeProcess]]:
+    """Start `movie-recs serve DATA_DIR [options]`; every server is stopped after."""
+    started: list[ServeProcess] = []
+
+    def start(data_dir: Path, *options: str) -> ServeProcess:
+        folder = tmp_path / f"serve{len(started)}"
+        folder.mkdir()
+        server = ServeProcess(data_dir, folder, *options)
+        started.append(server)
+        server.wait_ready()
+        return server
+
+    yield start
+    for server in started:
+        if server.process.poll() is None:
+            server.terminate()

@@ -21,18 +21,25 @@ from movie_recommender.vectorizers import fit_title_vectors
 logger = logging.getLogger(__name__)
 
 
-def _dense_codes(ids: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int32], int]:
-    """Map arbitrary ids to 0..n-1 in id order (linear time for compact ids)."""
+def _dense_codes(
+    ids: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64]]:
+    """Map arbitrary ids to 0..n-1 in id order (linear time for compact ids).
+
+    Returns:
+        The code of every id, and the distinct ids in code order.
+    """
     if ids.size == 0:
-        return np.zeros(0, dtype=np.int32), 0
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
     low, high = int(ids.min()), int(ids.max())
     if high - low < 4 * ids.size + 1_000_000:
         present = np.zeros(high - low + 1, dtype=bool)
         present[ids - low] = True
         codes = np.cumsum(present, dtype=np.int64) - 1
-        return codes[ids - low].astype(np.int32), int(present.sum())
+        distinct = np.flatnonzero(present).astype(np.int64) + low
+        return codes[ids - low].astype(np.int32), distinct
     unique, inverse = np.unique(ids, return_inverse=True)
-    return inverse.astype(np.int32), int(unique.size)
+    return inverse.astype(np.int32), unique.astype(np.int64)
 
 
 def rating_matrix(
@@ -70,7 +77,8 @@ def build_index(movies: Movies, ratings: Ratings) -> MovieIndex:
             int((~known).sum()),
         )
         items, user_ids, values = items[known], user_ids[known], values[known]
-    users, n_users = _dense_codes(user_ids)
+    users, distinct_users = _dense_codes(user_ids)
+    n_users = int(distinct_users.size)
     by_user = sort_rows(rating_matrix(users, items, values, (n_users, n_items)))
     by_item = sort_columns(by_user.tocsc())
     cleaned = [clean_title(title) for title in movies.titles]
@@ -79,6 +87,7 @@ def build_index(movies: Movies, ratings: Ratings) -> MovieIndex:
     )
     return MovieIndex(
         movie_ids=movies.movie_ids,
+        user_ids=distinct_users,
         titles=movies.titles,
         genres=movies.genres,
         years=np.array([year for _, year in cleaned], dtype=np.int32),

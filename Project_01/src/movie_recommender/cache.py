@@ -9,7 +9,6 @@ each array's CRC-32; anything missing, stale, damaged or inconsistent means
 import hashlib
 import json
 import logging
-import shutil
 import zlib
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,11 @@ import scipy.sparse as sp
 from movie_recommender.errors import CacheError
 from movie_recommender.index import MovieIndex
 from movie_recommender.matching import TitleVectors
-from movie_recommender.staging import make_staging, remove_abandoned
+from movie_recommender.staging import staged_folder
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 _PARTS = ("data", "indices", "indptr")
 
@@ -76,6 +75,7 @@ def _arrays(index: MovieIndex) -> dict[str, npt.NDArray[Any]]:
     vectors = index.title_vectors
     arrays: dict[str, npt.NDArray[Any]] = {
         "movie_ids": index.movie_ids,
+        "user_ids": index.user_ids,
         "years": index.years,
         "word_idf": vectors.word_idf,
         "char_idf": vectors.char_idf,
@@ -105,9 +105,7 @@ def save_index(index: MovieIndex, sources: list[Path], folder: Path) -> None:
     Staging folders left by killed builds are removed first; this one is removed
     when the write fails or is interrupted.
     """
-    remove_abandoned(folder.parent)
-    staging = make_staging(folder)
-    try:
+    with staged_folder(folder) as staging:
         checksums = {}
         for name, array in _arrays(index).items():
             np.save(staging / f"{name}.npy", array, allow_pickle=False)
@@ -134,11 +132,6 @@ def save_index(index: MovieIndex, sources: list[Path], folder: Path) -> None:
             "texts_sha256": file_digest(staging / "texts.json"),
         }
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1), "utf-8")
-        if folder.exists():
-            shutil.rmtree(folder)
-        staging.replace(folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     logger.info("saved index to %s", folder)
 
 
@@ -194,6 +187,7 @@ def load_index(folder: Path, sources: list[Path]) -> MovieIndex:
         n_users, n_items = shapes["n_users"], shapes["n_items"]
         index = MovieIndex(
             movie_ids=arrays["movie_ids"],
+            user_ids=arrays["user_ids"],
             titles=texts["titles"],
             genres=texts["genres"],
             years=arrays["years"],
@@ -232,6 +226,7 @@ def _check_consistent(index: MovieIndex) -> None:
         index.by_user.nnz != index.by_item.nnz,
         len(index.titles) != n_items or len(index.genres) != n_items,
         index.years.shape != (n_items,),
+        index.user_ids.shape != (n_users,),
         vectors.word_idf.shape != (len(vectors.word_vocabulary),),
         vectors.char_idf.shape != (len(vectors.char_vocabulary),),
         any(

@@ -18,9 +18,14 @@ from movie_recommender.logs import DEFAULT_LOG_LEVEL, LOG_LEVELS, configure_logg
 from movie_recommender.options import (
     ALGORITHMS,
     DEFAULT_ALGORITHM,
+    HISTORY_ALGORITHM,
+    RANGES,
     DataOptions,
     DownloadRequest,
+    EvaluateOptions,
     RecommendOptions,
+    SearchOptions,
+    Seeds,
     Settings,
 )
 
@@ -133,85 +138,93 @@ def _add_search(commands: "argparse._SubParsersAction[_Parser]") -> None:
         help="find movies by title",
     )
     search.add_argument("query")
+    defaults = SearchOptions()
     search.add_argument(
-        "--limit", type=int, default=5, help="number of matches (default: 5)"
+        "--limit",
+        type=int,
+        default=defaults.limit,
+        help=f"number of matches, {RANGES['limit'].describe()} (default: %(default)s)",
     )
     search.add_argument(
         "--min-similarity",
         type=float,
-        default=RecommendOptions.min_similarity,
-        help="hide weaker matches, 0-1 (default: %(default)s)",
+        default=defaults.min_similarity,
+        help=f"hide weaker matches, {RANGES['min_similarity'].describe()} "
+        "(default: %(default)s)",
     )
     _format_option(search)
 
 
 def _settings_options(parser: argparse.ArgumentParser) -> None:
     defaults = Settings()
-    parser.add_argument(
-        "--min-rating",
-        type=float,
-        help="fans rated the seed at least this (classic: above it), 0.5-5; "
-        "default 4.0",
-    )
-    parser.add_argument(
-        "--min-share",
-        type=float,
-        default=defaults.min_share,
-        help="classic: keep movies liked by more than this share of fans, 0-1 "
-        "(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--genre-weight",
-        type=float,
-        default=defaults.genre_weight,
-        help="fans: boost for movies sharing the seed's genres, >= 0 "
-        "(default: %(default)s)",
-    )
-    parser.add_argument(
-        "--popularity-exponent",
-        type=float,
-        default=defaults.popularity_exponent,
-        help="fans: discount of popular movies, >= 0 (default: %(default)s, none)",
-    )
-    parser.add_argument(
-        "--damping",
-        type=float,
-        default=defaults.damping,
-        help="fans: damping of the popularity discount, > 0 (default: %(default)s)",
-    )
+    texts = {
+        "min_rating": "fans rated the seed at least this (classic: above it)",
+        "min_share": "classic: keep movies liked by more than this share of fans",
+        "genre_weight": "fans: boost of movies sharing the seed's genres",
+        "popularity_exponent": "fans: multiply by (damping / (ratings + damping)) ** "
+        "this; negative values favour popular movies",
+        "damping": "fans: see --popularity-exponent",
+    }
+    for name, text in texts.items():
+        default = getattr(defaults, name)
+        shown = "4.0" if default is None else "%(default)s"
+        parser.add_argument(
+            RANGES[name].option,
+            type=float,
+            default=default,
+            help=f"{text}, {RANGES[name].describe()} (default: {shown})",
+        )
 
 
 def _add_recommend(commands: "argparse._SubParsersAction[_Parser]") -> None:
     recommend = commands.add_parser(
         "recommend",
         parents=[_logging_options(top_level=False), _data_options()],
-        help="recommend movies for a title or movieId",
+        help="recommend movies for films (titles or movieIds) or a user's history",
     )
-    recommend.add_argument("query", nargs="?", help="a movie title, as people type it")
     recommend.add_argument(
-        "--movie-id", type=int, help="seed by movieId instead of a title"
+        "queries",
+        nargs="*",
+        metavar="QUERY",
+        help="movie titles, as people type them (several: a taste)",
+    )
+    recommend.add_argument(
+        "--movie-id",
+        type=int,
+        action="append",
+        help="seed by movieId instead of a title (repeat it for several films)",
+    )
+    recommend.add_argument(
+        "--user-id",
+        type=int,
+        help="recommend from this MovieLens user's ratings (all of them left out)",
     )
     recommend.add_argument(
         "--batch",
         type=Path,
-        help="file with one query per line (a title or id:<movieId>); "
-        "writes JSON lines",
+        help="file with one request per line: a title, id:<movieId>[,<movieId>...] "
+        "or user:<userId>; writes JSON lines",
     )
     recommend.add_argument(
         "--algorithm",
         choices=ALGORITHMS,
-        default=DEFAULT_ALGORITHM,
-        help="default: %(default)s",
+        help=f"default: {DEFAULT_ALGORITHM} for one film, {HISTORY_ALGORITHM} for "
+        "several films or a user (the others take one film)",
     )
+    defaults = RecommendOptions()
     recommend.add_argument(
-        "--limit", type=int, default=10, help="number of recommendations (default: 10)"
+        "--limit",
+        type=int,
+        default=defaults.limit,
+        help=f"number of recommendations, {RANGES['limit'].describe()} "
+        "(default: %(default)s)",
     )
     recommend.add_argument(
         "--min-similarity",
         type=float,
-        default=RecommendOptions.min_similarity,
-        help="below this title similarity (0-1) a query has no match "
-        "(default: %(default)s)",
+        default=defaults.min_similarity,
+        help="below this title similarity a query has no match, "
+        f"{RANGES['min_similarity'].describe()} (default: %(default)s)",
     )
     _settings_options(recommend)
     _format_option(recommend, batch=True)
@@ -221,17 +234,28 @@ def _add_evaluate(commands: "argparse._SubParsersAction[_Parser]") -> None:
     evaluate = commands.add_parser(
         "evaluate",
         parents=[_logging_options(top_level=False), _data_options()],
-        help="hit rate@k of every algorithm vs popularity",
+        help="hit rate@k of every algorithm vs popularity, two protocols",
     )
-    evaluate.add_argument("--k", type=int, default=10, help="default: 10")
+    defaults = EvaluateOptions()
     evaluate.add_argument(
-        "--seed", type=int, default=0, help="first random seed (default: 0)"
+        "--k",
+        type=int,
+        default=defaults.k,
+        help=f"list length, {RANGES['k'].describe()} (default: %(default)s)",
+    )
+    evaluate.add_argument(
+        "--seed",
+        type=int,
+        default=defaults.first_seed,
+        help="first random split (default: %(default)s; the defaults were tuned on "
+        "splits 0-4)",
     )
     evaluate.add_argument(
         "--repeats",
         type=int,
-        default=1,
-        help="number of random splits, seeds seed..seed+repeats-1 (default: 1)",
+        default=defaults.repeats,
+        help="number of splits, seeds seed..seed+repeats-1, "
+        f"{RANGES['repeats'].describe()} (default: %(default)s)",
     )
     _settings_options(evaluate)
     _format_option(evaluate)
@@ -313,17 +337,12 @@ def _run(args: argparse.Namespace) -> None:
         return
     data = DataOptions(_data_dir(args, cache_root), cache_root / "index", args.rebuild)
     if args.command == "search":
-        print(
-            commands.search(
-                data, args.query, args.limit, args.min_similarity, args.format
-            )
-        )
+        options = SearchOptions(args.limit, args.min_similarity)
+        print(commands.search(data, args.query, options, args.format))
         return
     if args.command == "evaluate":
-        seeds = tuple(range(args.seed, args.seed + args.repeats))
-        print(
-            commands.run_evaluation(data, args.k, seeds, _settings(args), args.format)
-        )
+        evaluation = EvaluateOptions(args.k, args.seed, args.repeats, _settings(args))
+        print(commands.run_evaluation(data, evaluation, args.format))
         return
     _recommend(args, data)
 
@@ -331,20 +350,21 @@ def _run(args: argparse.Namespace) -> None:
 def _recommend(args: argparse.Namespace, data: DataOptions) -> None:
     from movie_recommender import commands  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
 
-    given = [args.query is not None, args.movie_id is not None, args.batch is not None]
-    if sum(given) > 1:
-        raise InputError("give one of QUERY, --movie-id or --batch, not several")
-    if args.batch is not None and args.format == "table":
-        raise InputError("--batch writes JSON lines: use --format json or leave it out")
     options = RecommendOptions(
         args.algorithm, args.limit, _settings(args), args.min_similarity
     )
     if args.batch is not None:
+        if args.queries or args.movie_id or args.user_id is not None:
+            raise InputError(
+                "give titles, --movie-id or --user-id (or --batch), not several"
+            )
+        if args.format == "table":
+            raise InputError("--batch writes JSON lines: use --format json or leave it")
         for line in commands.recommend_batch(data, args.batch, options):
             print(line, flush=True)
         return
-    fmt = args.format or "table"
-    print(commands.recommend(data, args.query, args.movie_id, options, fmt))
+    seeds = Seeds(tuple(args.queries), tuple(args.movie_id or ()), args.user_id)
+    print(commands.recommend(data, seeds, options, args.format or "table"))
 
 
 def _interrupt(signal_number: int, _frame: FrameType | None) -> None:

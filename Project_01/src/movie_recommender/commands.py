@@ -6,14 +6,16 @@ from pathlib import Path
 
 from movie_recommender.cache_admin import cache_entries, clear_cache
 from movie_recommender.download import download_dataset
-from movie_recommender.engine import Engine, check_limit
+from movie_recommender.engine import Engine
 from movie_recommender.errors import InputError
 from movie_recommender.evaluate import evaluate
 from movie_recommender.options import (
     DataOptions,
     DownloadRequest,
+    EvaluateOptions,
     RecommendOptions,
-    Settings,
+    SearchOptions,
+    Seeds,
 )
 from movie_recommender.render import (
     dumps,
@@ -23,7 +25,7 @@ from movie_recommender.render import (
     render_evaluation,
     render_matches,
 )
-from movie_recommender.store import open_index
+from movie_recommender.store import history_folder, open_index
 
 logger = logging.getLogger(__name__)
 
@@ -43,32 +45,29 @@ def cache(root: Path, action: str, datasets: bool, fmt: str) -> str:
 
 
 def _engine(data: DataOptions) -> Engine:
-    return Engine(open_index(data.data_dir, data.index_dir, rebuild=data.rebuild))
+    index = open_index(data.data_dir, data.index_dir, rebuild=data.rebuild)
+    return Engine(index, history_folder(data.data_dir, data.index_dir))
 
 
-def search(
-    data: DataOptions, query: str, limit: int, min_similarity: float, fmt: str
-) -> str:
+def search(data: DataOptions, query: str, options: SearchOptions, fmt: str) -> str:
     """Rank catalogue titles against ``query``."""
     if not query.strip():
         raise InputError("the query is empty: type (part of) a movie title")
-    check_limit(limit)
-    matches = _engine(data).search(query, limit, min_similarity)
+    matches = _engine(data).search(query, options.limit, options.min_similarity)
     return render_matches(query, matches, fmt)
 
 
 def recommend(
-    data: DataOptions,
-    query: str | None,
-    movie_id: int | None,
-    options: RecommendOptions,
-    fmt: str,
+    data: DataOptions, seeds: Seeds, options: RecommendOptions, fmt: str
 ) -> str:
-    """Recommend for one movie given by title or movieId."""
-    if movie_id is None and not (query or "").strip():
-        raise InputError("the query is empty: type a title or pass --movie-id")
-    check_limit(options.limit)
-    answer = _engine(data).recommend(query, movie_id, options)
+    """Recommend for one or several films (titles or movieIds) or a user."""
+    engine = _engine(data)
+    if seeds.user_id is not None:
+        answer = engine.recommend_user(seeds.user_id, options)
+    elif seeds.movie_ids:
+        answer = engine.recommend_movies(seeds.movie_ids, options)
+    else:
+        answer = engine.recommend_titles(seeds.titles, options)
     return render_answer(answer, fmt)
 
 
@@ -89,7 +88,6 @@ def recommend_batch(
     ``error`` field instead of stopping the batch.
     """
     queries = _queries(batch_file)
-    check_limit(options.limit)
     engine = _engine(data)
     for line in queries:
         try:
@@ -100,14 +98,7 @@ def recommend_batch(
             yield dumps(answer.to_dict())
 
 
-def run_evaluation(
-    data: DataOptions, k: int, seeds: tuple[int, ...], settings: Settings, fmt: str
-) -> str:
-    """Hit rate@k of every algorithm and the popularity baseline, as a table."""
-    if k < 1:
-        raise InputError(f"--k must be at least 1 (got {k})")
-    if not seeds:
-        raise InputError("--repeats must be at least 1")
+def run_evaluation(data: DataOptions, options: EvaluateOptions, fmt: str) -> str:
+    """Both protocols' hit rates and ratios, as tables or JSON."""
     index = open_index(data.data_dir, data.index_dir, rebuild=data.rebuild)
-    evaluation = evaluate(index.by_user, index.genres, k, seeds, settings)
-    return render_evaluation(evaluation, fmt)
+    return render_evaluation(evaluate(index.by_user, index.genres, options), fmt)

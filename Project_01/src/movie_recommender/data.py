@@ -14,6 +14,7 @@ logger = logging.getLogger(__name__)
 
 MOVIE_COLUMNS = ("movieId", "title", "genres")
 RATING_COLUMNS = ("userId", "movieId", "rating")
+LOWEST_RATING, HIGHEST_RATING = 0.5, 5.0  # MovieLens stars
 _MAGIC = {
     b"PAR1": "a Parquet file",
     b"PK\x03\x04": "an Excel workbook (.xlsx) or another zip archive",
@@ -128,13 +129,30 @@ def read_ratings(path: Path) -> Ratings:
     """Read and validate ``ratings.csv`` (userId, movieId, rating).
 
     Raises:
-        InputError: missing file or columns, empty keys, non-numeric values.
+        InputError: missing file or columns, no rows, empty keys, non-numeric
+            values, ratings outside 0.5-5.
     """
     frame = _read_table(path, RATING_COLUMNS)
+    if frame.empty:
+        raise InputError(f"{path.name} has no ratings, only a header: {path}")
     _check_keys(frame, path.name, RATING_COLUMNS)
-    ratings = _as_numeric(frame, path.name, "rating").astype(np.float32)
+    ratings = _as_numeric(frame, path.name, "rating")
+    _check_rating_range(ratings, frame, path.name)
     return Ratings(
         user_ids=_as_ids(frame, path.name, "userId"),
         movie_ids=_as_ids(frame, path.name, "movieId"),
-        ratings=ratings,
+        ratings=ratings.astype(np.float32),
     )
+
+
+def _check_rating_range(
+    ratings: npt.NDArray[np.float64], frame: pd.DataFrame, name: str
+) -> None:
+    outside = np.flatnonzero((ratings < LOWEST_RATING) | (ratings > HIGHEST_RATING))
+    if outside.size:
+        first = frame.iloc[int(outside[0])]
+        raise InputError(
+            f"{name} has {outside.size} ratings outside {LOWEST_RATING:g}-"
+            f"{HIGHEST_RATING:g}, e.g. userId {int(first['userId'])}, movieId "
+            f"{int(first['movieId'])}, rating {float(first['rating']):g}"
+        )

@@ -1,27 +1,47 @@
-"""Answer search and recommend requests against one loaded index (pure, no I/O)."""
+"""Answer search and recommend requests against one loaded index."""
 
+import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from movie_recommender.algorithms import Recommender, genre_matrix
-from movie_recommender.errors import InputError
+import numpy as np
+import numpy.typing as npt
+
+from movie_recommender.algorithms import Recommender, Scores, genre_matrix
+from movie_recommender.errors import CacheError, InputError
+from movie_recommender.history import (
+    DEFAULT_MIN_RATINGS,
+    DEFAULT_REGULARIZATION,
+    SEED_WEIGHT,
+    HistoryModel,
+    fit_history,
+    load_history,
+    rating_weights,
+    save_history,
+)
 from movie_recommender.index import MovieIndex
 from movie_recommender.matching import TitleMatcher
 from movie_recommender.options import (
-    ALGORITHMS,
     DEFAULT_MIN_SIMILARITY,
+    EASE,
     RecommendOptions,
 )
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_OPTIONS = RecommendOptions()
-_ID_QUERY = re.compile(r"^\s*id\s*:\s*(-?\d+)\s*$", re.IGNORECASE)
+_ID_QUERY = re.compile(r"^\s*id\s*:\s*(-?\d+(?:\s*,\s*-?\d+)*)\s*$", re.IGNORECASE)
 _ID_PREFIX = re.compile(r"^\s*id\s*:", re.IGNORECASE)
+_USER_QUERY = re.compile(r"^\s*user\s*:\s*(-?\d+)\s*$", re.IGNORECASE)
+_USER_PREFIX = re.compile(r"^\s*user\s*:", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class MovieMatch:
-    """A catalogue movie found for a query."""
+    """A catalogue movie found for a query (or given by its movieId)."""
 
     movie_id: int
     title: str
@@ -29,6 +49,17 @@ class MovieMatch:
     year: int
     similarity: float
     ratings: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of a match, the same in search and recommend."""
+        return {
+            "movieId": self.movie_id,
+            "title": self.title,
+            "genres": self.genres,
+            "year": self.year,
+            "similarity": self.similarity,
+            "ratings": self.ratings,
+        }
 
 
 @dataclass(frozen=True)
@@ -42,28 +73,43 @@ class Recommendation:
 
 
 @dataclass(frozen=True)
+class UserHistory:
+    """The MovieLens user whose ratings were the history."""
+
+    user_id: int
+    ratings: int
+
+
+@dataclass(frozen=True)
 class Answer:
     """The answer to one recommend request."""
 
     query: str
-    match: MovieMatch | None
+    matches: list[MovieMatch]
     algorithm: str
     recommendations: list[Recommendation]
     note: str
+    user: UserHistory | None = field(default=None)
+
+    @property
+    def match(self) -> MovieMatch | None:
+        """The first seed film (the only one of a one-film request)."""
+        return self.matches[0] if self.matches else None
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape: query, match, algorithm, recommendations, note."""
-        match = None
-        if self.match is not None:
-            match = {
-                "movieId": self.match.movie_id,
-                "title": self.match.title,
-                "genres": self.match.genres,
-                "similarity": self.match.similarity,
-            }
+        """The JSON shape (query, match, matches, user, algorithm, recommendations...).
+
+        ``match`` is the first of ``matches`` (the one-film shape of earlier
+        versions); ``user`` is null unless a user's history was the seed.
+        """
+        user = None
+        if self.user is not None:
+            user = {"userId": self.user.user_id, "ratings": self.user.ratings}
         return {
             "query": self.query,
-            "match": match,
+            "match": None if self.match is None else self.match.to_dict(),
+            "matches": [match.to_dict() for match in self.matches],
+            "user": user,
             "algorithm": self.algorithm,
             "recommendations": [
                 {
@@ -81,8 +127,14 @@ class Answer:
 class Engine:
     """Search titles and recommend movies for one data set."""
 
-    def __init__(self, index: MovieIndex) -> None:
-        """Prepare the matcher and the recommender (cheap: no refitting)."""
+    def __init__(self, index: MovieIndex, history_dir: Path | None = None) -> None:
+        """Prepare the matcher and the recommender (cheap: no refitting).
+
+        Args:
+            index: the loaded index.
+            history_dir: where the history model is cached (fitted in memory at
+                the first history request when None).
+        """
         self.index = index
         self._matcher = TitleMatcher(
             index.title_vectors, index.years, index.rating_counts
@@ -90,6 +142,43 @@ class Engine:
         self.recommender = Recommender(
             index.by_user, index.by_item, genre_matrix(index.genres), index.view_counts
         )
+        self._history_dir = history_dir
+        self._history: HistoryModel | None = None
+
+    @property
+    def history(self) -> HistoryModel:
+        """The history model: loaded from its cache, else fitted (and cached)."""
+        if self._history is None:
+            self._history = self._load_or_fit_history()
+        return self._history
+
+    def prepare_history(self) -> None:
+        """Load or fit the history model now rather than at the first request."""
+        _ = self.history
+
+    def _history_key(self) -> dict[str, Any]:
+        return {
+            "min_ratings": DEFAULT_MIN_RATINGS,
+            "regularization": DEFAULT_REGULARIZATION,
+            "n_users": self.index.n_users,
+            "n_items": self.index.n_items,
+            "n_ratings": int(self.index.by_user.nnz),
+        }
+
+    def _load_or_fit_history(self) -> HistoryModel:
+        folder, key = self._history_dir, self._history_key()
+        if folder is not None:
+            try:
+                return load_history(folder, key, self.index.n_items)
+            except CacheError as error:
+                logger.info("fitting the history model (%s)", error)
+        model = fit_history(self.index.by_user)
+        if folder is not None:
+            try:
+                save_history(model, folder, key)
+            except OSError as error:
+                logger.warning("could not cache the history model: %s", error)
+        return model
 
     def _match(self, item: int, similarity: float) -> MovieMatch:
         return MovieMatch(
@@ -97,7 +186,7 @@ class Engine:
             title=self.index.titles[item],
             genres=self.index.genres[item],
             year=int(self.index.years[item]),
-            similarity=round(similarity, 4),
+            similarity=similarity,
             ratings=int(self.index.rating_counts[item]),
         )
 
@@ -132,47 +221,179 @@ class Engine:
         """Find the seed movie (by title or id) and recommend for it.
 
         Raises:
-            InputError: on an empty query, unknown movieId or algorithm, limit < 1.
+            InputError: on an empty query or an unknown movieId.
         """
-        algorithm, limit = options.algorithm, options.limit
-        check_limit(limit)
-        if algorithm not in ALGORITHMS:
-            raise InputError(
-                f"unknown algorithm {algorithm!r}: use one of {ALGORITHMS}"
-            )
         if movie_id is not None:
-            match = self.by_id(movie_id)
             query = f"id:{movie_id}" if query is None else query
-        else:
-            query = query or ""
+            return self.recommend_movies([movie_id], options, query)
+        return self.recommend_titles([query or ""], options)
+
+    def recommend_titles(
+        self, queries: Sequence[str], options: RecommendOptions = DEFAULT_OPTIONS
+    ) -> Answer:
+        """Recommend for the films several titles mean (one title: one film).
+
+        A title without a match is named in the note and left out.
+
+        Raises:
+            InputError: on an empty title.
+        """
+        matches, unmatched = [], []
+        for query in queries:
             found = self.search(query, 1, options.min_similarity)
-            if not found:
-                note = f"no movie title matches {query!r} well enough"
-                return Answer(query, None, algorithm, [], note)
-            match = found[0]
-        seed = self.index.item_of(match.movie_id)
-        scores = self.recommender.recommend(seed, algorithm, options.settings, limit)
-        recommendations = [
+            if found:
+                matches.append(found[0])
+            else:
+                unmatched.append(query)
+        query = " | ".join(queries)
+        note = ", ".join(
+            f"no movie title matches {text!r} well enough" for text in unmatched
+        )
+        if not matches:
+            return Answer(query, [], options.algorithm_for(len(queries)), [], note)
+        answer = self._recommend_films(query, _unique(matches), options)
+        return Answer(
+            query, answer.matches, answer.algorithm, answer.recommendations,
+            "; ".join(text for text in (note, answer.note) if text),
+        )  # fmt: skip
+
+    def recommend_movies(
+        self,
+        movie_ids: Sequence[int],
+        options: RecommendOptions = DEFAULT_OPTIONS,
+        query: str | None = None,
+    ) -> Answer:
+        """Recommend for one or several films given by movieId.
+
+        Raises:
+            InputError: when the list is empty or a movieId is unknown.
+        """
+        if not movie_ids:
+            raise InputError("give at least one movieId")
+        matches = _unique([self.by_id(movie_id) for movie_id in movie_ids])
+        text = query or "id:" + ",".join(str(match.movie_id) for match in matches)
+        return self._recommend_films(text, matches, options)
+
+    def recommend_user(
+        self, user_id: int, options: RecommendOptions = DEFAULT_OPTIONS
+    ) -> Answer:
+        """Recommend from a MovieLens user's ratings; nothing they rated comes back.
+
+        Raises:
+            InputError: for an unknown userId or an algorithm that takes one film.
+        """
+        algorithm = _history_algorithm(options, "a user's history")
+        row = self.index.user_of(user_id)
+        by_user = self.index.by_user
+        start, end = int(by_user.indptr[row]), int(by_user.indptr[row + 1])
+        rated = by_user.indices[start:end].astype(np.int64)
+        weights = rating_weights(by_user.data[start:end].astype(np.float64))
+        scores = self._history_scores(rated, weights, options.limit)
+        return Answer(
+            f"user:{user_id}",
+            [],
+            algorithm,
+            self._recommendations(scores),
+            scores.note,
+            UserHistory(user_id, int(rated.size)),
+        )
+
+    def _recommend_films(
+        self, query: str, matches: list[MovieMatch], options: RecommendOptions
+    ) -> Answer:
+        items = np.array(
+            [self.index.item_of(m.movie_id) for m in matches], dtype=np.int64
+        )
+        if len(matches) == 1 and options.algorithm_for(1) != EASE:
+            algorithm = options.algorithm_for(1)
+            scores = self.recommender.recommend(
+                int(items[0]), algorithm, options.settings, options.limit
+            )
+        else:
+            algorithm = _history_algorithm(options, "several films")
+            weights = np.full(items.size, SEED_WEIGHT)
+            scores = self._history_scores(items, weights, options.limit)
+        return Answer(
+            query, matches, algorithm, self._recommendations(scores), scores.note
+        )
+
+    def _history_scores(
+        self,
+        history: npt.NDArray[np.int64],
+        weights: npt.NDArray[np.float64],
+        limit: int,
+    ) -> Scores:
+        items, scores = self.history.scores(history, weights)
+        fresh = ~np.isin(items, history)
+        items, scores = items[fresh], scores[fresh]
+        if not np.any(scores):
+            return Scores(
+                np.zeros(0, dtype=np.int64),
+                np.zeros(0),
+                "none of these films has enough ratings for the history model",
+            )
+        return self.recommender.top(items, scores, limit)
+
+    def _recommendations(self, scores: Scores) -> list[Recommendation]:
+        return [
             Recommendation(
                 movie_id=int(self.index.movie_ids[item]),
                 title=self.index.titles[item],
                 genres=self.index.genres[item],
-                score=round(float(score), 6),
+                score=float(score),
             )
             for item, score in zip(scores.items, scores.scores, strict=True)
         ]
-        return Answer(query, match, algorithm, recommendations, scores.note)
 
     def answer_line(
         self, line: str, options: RecommendOptions = DEFAULT_OPTIONS
     ) -> Answer:
-        """Answer one batch line: a title, or ``id:<movieId>``."""
-        by_id = _ID_QUERY.match(line)
+        """Answer one batch line: a title, ``id:<movieId>[,<movieId>...]``, ``user:U``.
+
+        Raises:
+            InputError: for a malformed ``id:`` or ``user:`` line, or what the
+                request itself refuses (unknown ids...).
+        """
+        text = line.strip()
+        by_id = _ID_QUERY.match(text)
         if by_id:
-            return self.recommend(line.strip(), int(by_id.group(1)), options)
-        if _ID_PREFIX.match(line):
-            raise InputError(f"not a movieId: {line.strip()!r} (write id:<movieId>)")
-        return self.recommend(line.strip(), None, options)
+            ids = [int(part) for part in by_id.group(1).split(",")]
+            return self.recommend_movies(ids, options, text)
+        if _ID_PREFIX.match(text):
+            raise InputError(
+                f"not a movieId list: {text!r} (write id:<movieId>[,<movieId>...])"
+            )
+        by_user = _USER_QUERY.match(text)
+        if by_user:
+            answer = self.recommend_user(int(by_user.group(1)), options)
+            return Answer(
+                text, answer.matches, answer.algorithm, answer.recommendations,
+                answer.note, answer.user,
+            )  # fmt: skip
+        if _USER_PREFIX.match(text):
+            raise InputError(f"not a userId: {text!r} (write user:<userId>)")
+        return self.recommend_titles([text], options)
+
+
+def _unique(matches: list[MovieMatch]) -> list[MovieMatch]:
+    """The matches without repeats, in their first order."""
+    seen: set[int] = set()
+    unique = []
+    for match in matches:
+        if match.movie_id not in seen:
+            seen.add(match.movie_id)
+            unique.append(match)
+    return unique
+
+
+def _history_algorithm(options: RecommendOptions, what: str) -> str:
+    algorithm = options.algorithm_for(0)
+    if algorithm != EASE:
+        raise InputError(
+            f"{algorithm} recommends for one film; {what} need --algorithm {EASE} "
+            "(the default)"
+        )
+    return algorithm
 
 
 def check_limit(limit: int) -> None:

@@ -22,6 +22,7 @@ class MovieIndex:
 
     Attributes:
         movie_ids: movieId of each item.
+        user_ids: userId of each user (row), ascending.
         titles: catalogue title of each item.
         genres: pipe-separated genres of each item.
         years: release year parsed from the title (0 when absent).
@@ -33,6 +34,7 @@ class MovieIndex:
     """
 
     movie_ids: npt.NDArray[np.int64]
+    user_ids: npt.NDArray[np.int64]
     titles: list[str]
     genres: list[str]
     years: npt.NDArray[np.int32]
@@ -65,4 +67,15 @@ class MovieIndex:
         position = int(np.searchsorted(self.movie_ids, movie_id))
         if position >= self.n_items or self.movie_ids[position] != movie_id:
             raise InputError(f"unknown movieId: {movie_id}")
+        return position
+
+    def user_of(self, user_id: int) -> int:
+        """Return the row of a userId.
+
+        Raises:
+            InputError: when the user has no rating in the data set.
+        """
+        position = int(np.searchsorted(self.user_ids, user_id))
+        if position >= self.n_users or self.user_ids[position] != user_id:
+            raise InputError(f"unknown userId: {user_id} (no ratings in the data set)")
         return position

@@ -8,7 +8,7 @@ from typing import Any
 
 from movie_recommender.cache_admin import CacheEntry
 from movie_recommender.engine import Answer, MovieMatch
-from movie_recommender.evaluate import Evaluation
+from movie_recommender.evaluate import Evaluation, Ratio
 
 
 def dumps(value: Any) -> str:
@@ -43,18 +43,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def render_matches(query: str, matches: list[MovieMatch], fmt: str) -> str:
     """Search results as a table or as JSON."""
     if fmt == "json":
-        found = [
-            {
-                "movieId": m.movie_id,
-                "title": m.title,
-                "genres": m.genres,
-                "year": m.year,
-                "similarity": m.similarity,
-                "ratings": m.ratings,
-            }
-            for m in matches
-        ]
-        return dumps({"query": query, "matches": found})
+        return dumps({"query": query, "matches": [m.to_dict() for m in matches]})
     if not matches:
         return f"no movie title matches {query!r} well enough"
     rows = [
@@ -64,21 +53,32 @@ def render_matches(query: str, matches: list[MovieMatch], fmt: str) -> str:
     return table(["movieId", "title", "similarity", "year", "ratings", "genres"], rows)
 
 
+def _seed_lines(answer: Answer) -> list[str]:
+    if answer.user is not None:
+        return [
+            f"user {answer.user.user_id} ({answer.user.ratings} ratings, all left out) "
+            f"- algorithm {answer.algorithm}"
+        ]
+    return [
+        f"match: {m.title} (movieId {m.movie_id}, similarity {m.similarity:.3f}, "
+        f"{m.ratings} ratings)"
+        + (f" - algorithm {answer.algorithm}" if number == 0 else "")
+        for number, m in enumerate(answer.matches)
+    ]
+
+
 def render_answer(answer: Answer, fmt: str) -> str:
     """One recommend answer as a table or as one JSON object."""
     if fmt == "json":
         return dumps(answer.to_dict())
-    if answer.match is None:
+    if answer.match is None and answer.user is None:
         return answer.note
-    match = answer.match
-    lines = [
-        f"match: {match.title} (movieId {match.movie_id}, similarity "
-        f"{match.similarity:.3f}, {match.ratings} ratings) - "
-        f"algorithm {answer.algorithm}"
-    ]
+    lines = _seed_lines(answer)
     if not answer.recommendations:
         lines.append(f"no recommendations: {answer.note}")
         return "\n".join(lines)
+    if answer.note:
+        lines.append(f"note: {answer.note}")
     rows = [
         [rank, rec.movie_id, rec.title, f"{rec.score:.4f}", rec.genres]
         for rank, rec in enumerate(answer.recommendations, start=1)
@@ -87,27 +87,45 @@ def render_answer(answer: Answer, fmt: str) -> str:
     return "\n".join(lines)
 
 
+def _interval(ratio: Ratio) -> tuple[str, str]:
+    if ratio.value is None or ratio.low is None or ratio.high is None:
+        return "-", "-"
+    return f"{ratio.value:.2f}x", f"{ratio.low:.2f}-{ratio.high:.2f}"
+
+
+def _seed_range(seeds: Sequence[int]) -> str:
+    return f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else str(seeds[0])
+
+
 def render_evaluation(evaluation: Evaluation, fmt: str) -> str:
-    """Hit rate@k per algorithm and per random seed, with the mean."""
+    """Both protocols: hit rate@k per split, mean, ratio to the stronger baseline."""
     if fmt == "json":
-        return dumps(asdict(evaluation))
-    header = [
-        "algorithm",
-        *[f"seed {seed}" for seed in evaluation.random_seeds],
-        "mean",
-        "vs popularity",
+        overlaps = {"overlaps_tuning": evaluation.overlaps_tuning}
+        return dumps(asdict(evaluation) | overlaps)
+    seeds = evaluation.random_seeds
+    lines = [
+        f"hit rate@{evaluation.k} over {len(seeds)} splits (seeds "
+        f"{_seed_range(seeds)}; defaults tuned on seeds "
+        f"{_seed_range(evaluation.tuning_seeds)}); users per split: "
+        + ", ".join(str(count) for count in evaluation.users)
     ]
-    baseline = evaluation.mean("popularity")
-    rows = []
-    for name, rates in sorted(
-        evaluation.hit_rates.items(), key=lambda item: -evaluation.mean(item[0])
-    ):
-        mean = evaluation.mean(name)
-        ratio = f"{mean / baseline:.2f}x" if baseline else "-"
-        rows.append([name, *[f"{rate:.4f}" for rate in rates], f"{mean:.4f}", ratio])
-    users = ", ".join(str(count) for count in evaluation.users)
-    title = f"hit rate@{evaluation.k} (users per seed: {users})"
-    return title + "\n" + table(header, rows)
+    if evaluation.overlaps_tuning:
+        lines.append("warning: some of these splits were used for tuning")
+    for result in evaluation.protocols:
+        header = [
+            "algorithm",
+            *[f"seed {seed}" for seed in seeds],
+            "mean",
+            f"vs {result.baseline}",
+            "95% interval",
+        ]
+        rows = []
+        for name in sorted(result.hit_rates, key=result.mean, reverse=True):
+            ratio, interval = _interval(result.ratios[name])
+            rates = [f"{rate:.4f}" for rate in result.hit_rates[name]]
+            rows.append([name, *rates, f"{result.mean(name):.4f}", ratio, interval])
+        lines += ["", f"{result.protocol} protocol", table(header, rows)]
+    return "\n".join(lines)
 
 
 def render_download(dataset: str, folder: Path, fmt: str) -> str:

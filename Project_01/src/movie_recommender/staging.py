@@ -11,6 +11,8 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -65,3 +67,21 @@ def remove_abandoned(parent: Path) -> list[Path]:
             logger.info("removed an abandoned temporary folder: %s", child)
             removed.append(child)
     return removed
+
+
+@contextmanager
+def staged_folder(target: Path) -> Iterator[Path]:
+    """Yield a staging folder that replaces ``target`` when the block succeeds.
+
+    Abandoned staging folders beside ``target`` are removed first; this one is
+    removed when the block fails or is interrupted, so no half-written folder stays.
+    """
+    remove_abandoned(target.parent)
+    staging = make_staging(target)
+    try:
+        yield staging
+        if target.exists():
+            shutil.rmtree(target)
+        staging.replace(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -20,6 +20,14 @@ def cache_folder(data_dir: Path, index_root: Path) -> Path:
     return index_root / f"{data_dir.resolve().name}-{key}"
 
 
+def history_folder(data_dir: Path, index_root: Path) -> Path:
+    """Return where the history model of a data directory is cached.
+
+    Inside the index's folder, so that rebuilding the index discards it.
+    """
+    return cache_folder(data_dir, index_root) / "history"
+
+
 def open_index(
     data_dir: Path, index_root: Path, *, rebuild: bool = False
 ) -> MovieIndex:

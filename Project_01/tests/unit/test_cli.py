@@ -49,8 +49,13 @@ def test_recommend_json_has_the_documented_shape(
     code, out, _ = run(capsys, "recommend", "toy story", "--format", "json", *data_args)
     answer = json.loads(out)
     assert code == 0
-    assert set(answer) == {"query", "match", "algorithm", "recommendations", "note"}
-    assert set(answer["match"]) == {"movieId", "title", "genres", "similarity"}
+    assert list(answer) == [
+        "query", "match", "matches", "user", "algorithm", "recommendations", "note",
+    ]  # fmt: skip
+    match_fields = ["movieId", "title", "genres", "year", "similarity", "ratings"]
+    assert list(answer["match"]) == match_fields
+    assert answer["matches"] == [answer["match"]]
+    assert answer["user"] is None
     assert set(answer["recommendations"][0]) == {"movieId", "title", "genres", "score"}
     assert answer["recommendations"][0]["movieId"] == 2
 
@@ -98,12 +103,8 @@ def test_batch_writes_one_json_line_per_query(
     assert answers[4]["match"]["movieId"] == 1
     assert "not a movieId" in answers[5]["error"]
     assert list(answers[0]) == [
-        "query",
-        "match",
-        "algorithm",
-        "recommendations",
-        "note",
-    ]
+        "query", "match", "matches", "user", "algorithm", "recommendations", "note",
+    ]  # fmt: skip
 
 
 def test_batch_reader_closing_early_is_not_a_traceback(
@@ -126,15 +127,27 @@ def test_batch_reader_closing_early_is_not_a_traceback(
     assert "Traceback" not in errors
 
 
-def test_evaluate_prints_every_algorithm(
-    capsys: pytest.CaptureFixture[str], data_args: list[str]
+@pytest.mark.usefixtures("cache_env")
+def test_evaluate_prints_both_protocols(
+    capsys: pytest.CaptureFixture[str], small_dir: Path
 ) -> None:
-    code, out, _ = run(capsys, "evaluate", "--repeats", "2", *data_args)
+    args = ["evaluate", "--data-dir", str(small_dir), "--repeats", "2"]
+    code, out, _ = run(capsys, *args)
     assert code == 0
-    for name in ("fans", "cooccurrence", "classic", "popularity"):
+    assert "single-seed protocol" in out
+    assert "history protocol" in out
+    for name in ("fans", "cooccurrence", "classic", "ease", "popularity-loved"):
         assert name in out
-    code, out, _ = run(capsys, "evaluate", "--format", "json", *data_args)
-    assert set(json.loads(out)["hit_rates"]) >= {"fans", "popularity"}
+    code, out, _ = run(capsys, *args, "--format", "json")
+    result = json.loads(out)
+    assert result["random_seeds"] == [100, 101]
+    assert result["tuning_seeds"] == [0, 1, 2, 3, 4]
+    assert result["overlaps_tuning"] is False
+    protocols = {entry["protocol"]: entry for entry in result["protocols"]}
+    assert set(protocols["history"]["hit_rates"]) == {
+        "ease", "popularity-all", "popularity-loved",
+    }  # fmt: skip
+    assert set(protocols["single-seed"]["ratios"]["fans"]) == {"value", "low", "high"}
 
 
 @pytest.mark.parametrize(
@@ -143,12 +156,13 @@ def test_evaluate_prints_every_algorithm(
         (["search", ""], "query is empty"),
         (["recommend"], "query is empty"),
         (["recommend", "--movie-id", "999"], "unknown movieId: 999"),
-        (["recommend", "toy story", "--limit", "0"], "--limit must be at least 1"),
-        (["search", "toy", "--limit", "0"], "--limit must be at least 1"),
-        (["evaluate", "--k", "0"], "--k must be at least 1"),
+        (["recommend", "toy story", "--limit", "0"], "--limit must be in [1, 10000]"),
+        (["search", "toy", "--limit", "0"], "--limit must be in [1, 10000] (got 0)"),
+        (["evaluate", "--k", "0"], "--k must be in [1, 1000] (got 0)"),
         (["recommend", "--batch", "/nonexistent/q.txt"], "cannot read the batch"),
-        (["recommend", "x", "--movie-id", "1"], "give one of QUERY, --movie-id"),
-        (["recommend", "x", "--batch", "q.txt"], "give one of QUERY, --movie-id"),
+        (["recommend", "x", "--movie-id", "1"], "give titles, --movie-id or"),
+        (["recommend", "x", "--batch", "q.txt"], "give titles, --movie-id or"),
+        (["recommend", "--user-id", "1", "--movie-id", "1"], "give titles, --movie"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(

@@ -25,6 +25,12 @@ def test_reads_the_tiny_tables(tiny_dir: Path) -> None:
         ("userId,movieId,rating\n1,,4.0\n", "empty values in key column movieId"),
         ("userId,movieId,rating\n1,2,good\n", "rating is not numeric"),
         ("userId,movieId,rating\n1,2.5,4.0\n", "non-integer ids"),
+        ("userId,movieId,rating,timestamp\n", "has no ratings, only a header"),
+        (
+            "userId,movieId,rating\n1,2,4.0\n7,3,50\n8,4,-3\n9,4,0.4\n",
+            r"has 3 ratings outside 0.5-5, e.g. userId 7, movieId 3, rating 50$",
+        ),
+        ("userId,movieId,rating\n1,2,5.5\n", "has 1 ratings outside 0.5-5"),
     ],
 )
 def test_bad_ratings_are_refused_in_one_line(
