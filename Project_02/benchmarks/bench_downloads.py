@@ -31,10 +31,11 @@ import requests
 import soundfile
 
 from podcast_pipeline.config import Settings
-from podcast_pipeline.download import DownloadPolicy
-from podcast_pipeline.pipeline import download_episodes, fetch_feeds, store_feeds
-from podcast_pipeline.runner import TranscribeOptions, run_pipeline
-from podcast_pipeline.storage import database
+from podcast_pipeline.download.transfer import DownloadPolicy
+from podcast_pipeline.runner import TranscribeChoice, run_pipeline
+from podcast_pipeline.steps.downloads import download_due
+from podcast_pipeline.steps.feeds import fetch_feeds, store_feeds
+from podcast_pipeline.store import list_episodes, open_store
 
 RESULTS = Path(__file__).resolve().parent / "results" / "downloads.md"
 
@@ -139,22 +140,24 @@ def pipeline_download(server: BenchServer, root: Path, workers: int) -> dict[str
     settings = Settings(
         feeds=(server.feed_url,),
         data_dir=root,
-        db_path=root / "podcasts.db",
+        store=str(root / "podcasts.db"),
         max_episodes=1000,
         workers=workers,
     )
-    snapshots, _ = fetch_feeds(settings.feeds, settings.db_path, settings.feeds_dir)
-    store_feeds(snapshots, settings.db_path)
+    engine = open_store(settings.store)
+    snapshots, _ = fetch_feeds(engine, settings.feeds, settings.feeds_dir)
+    store_feeds(engine, snapshots)
     sent_before = server.bytes_sent
     started = time.perf_counter()
-    report = download_episodes(
-        settings.db_path,
+    report = download_due(
+        engine,
         settings.audio_dir,
         max_episodes=settings.max_episodes,
         workers=workers,
         policy=DownloadPolicy(),
     )
     seconds = time.perf_counter() - started
+    engine.dispose()
     return {
         "settings": settings,
         "seconds": seconds,
@@ -167,7 +170,7 @@ def rerun(server: BenchServer, settings: Settings) -> tuple[float, int, int]:
     """Time a whole pipeline run on the unchanged feed; bytes and requests it cost."""
     sent, requests_before = server.bytes_sent, server.requests
     seconds = timed(
-        lambda: run_pipeline(settings, transcribe=TranscribeOptions(enabled=False))
+        lambda: run_pipeline(settings, transcribe=TranscribeChoice(enabled=False))
     )
     return seconds, server.bytes_sent - sent, server.requests - requests_before
 
@@ -192,10 +195,11 @@ def main() -> int:
             sequential = pipeline_download(server, root / "one", 1)
             concurrent = pipeline_download(server, root / "many", args.workers)
             again = rerun(server, concurrent["settings"])
-            with database(concurrent["settings"].db_path) as connection:
-                downloaded = connection.execute(
-                    "SELECT COUNT(*) FROM episodes WHERE download_status = 'downloaded'"
-                ).fetchone()[0]
+            engine = open_store(concurrent["settings"].store)
+            downloaded = sum(
+                row["download_status"] == "downloaded" for row in list_episodes(engine)
+            )
+            engine.dispose()
     finally:
         server.shutdown()
         server.server_close()

@@ -101,8 +101,10 @@ def _add_store_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--db",
-        type=Path,
-        help="SQLite database (default: DATA_DIR/podcasts.db)",
+        metavar="PATH_OR_URL",
+        help="episode store: a SQLite file or a SQLAlchemy URL such as "
+        "postgresql+psycopg://user:password@host/db (default: $PODCAST_DB, "
+        "else DATA_DIR/podcasts.db)",
     )
 
 
@@ -143,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="most downloads per run (default: $PODCAST_MAX_EPISODES or 5)",
     )
     _add_workers(run)
+    run.add_argument(
+        "--file-time-limit",
+        type=_positive_int,
+        metavar="SECONDS",
+        help="wall-time limit per audio file, retries included (default 1800)",
+    )
     run.add_argument(
         "--no-transcribe", action="store_true", help="skip the transcription step"
     )
@@ -198,15 +206,16 @@ def _configure_logging(level: str, log_file: Path | None) -> None:
 
 
 def _settings(args: argparse.Namespace) -> object:
-    from podcast_pipeline.config import DEFAULT_WORKERS, build_settings
+    from podcast_pipeline.config import build_settings
 
     return build_settings(
         os.environ,
         feeds=tuple(args.feeds) if getattr(args, "feeds", None) else None,
         data_dir=args.data_dir,
-        db_path=args.db,
+        store=args.db,
         max_episodes=getattr(args, "max_episodes", None),
-        workers=getattr(args, "workers", None) or DEFAULT_WORKERS,
+        workers=getattr(args, "workers", None),
+        file_time_limit=getattr(args, "file_time_limit", None),
     )
 
 
@@ -214,22 +223,17 @@ def _print_result(text: str) -> None:
     print(text)
 
 
-def _require_database(db_path: Path) -> None:
-    if not db_path.is_file():
-        raise InputError(f"no database at {db_path} (run `{PROG} run` first)")
-
-
 def _command_run(args: argparse.Namespace) -> int:
     from podcast_pipeline.config import Settings
     from podcast_pipeline.progress import TqdmProgress
     from podcast_pipeline.report import render_run_summary
-    from podcast_pipeline.runner import TranscribeOptions, run_pipeline
+    from podcast_pipeline.runner import TranscribeChoice, run_pipeline
 
     settings = _settings(args)
     assert isinstance(settings, Settings)  # noqa: S101  (narrowing for mypy)
     summary = run_pipeline(
         settings,
-        transcribe=TranscribeOptions(
+        transcribe=TranscribeChoice(
             enabled=not args.no_transcribe,
             engine=args.engine,
             model_dir=args.model_dir,
@@ -247,13 +251,15 @@ def _command_run(args: argparse.Namespace) -> int:
 def _command_episodes(args: argparse.Namespace) -> int:
     from podcast_pipeline.config import Settings
     from podcast_pipeline.report import render_episodes
-    from podcast_pipeline.storage import database, list_episodes
+    from podcast_pipeline.store import list_episodes, open_store
 
     settings = _settings(args)
     assert isinstance(settings, Settings)  # noqa: S101  (narrowing for mypy)
-    _require_database(settings.db_path)
-    with database(settings.db_path) as connection:
-        rows = list_episodes(connection)
+    engine = open_store(settings.store, create=False)
+    try:
+        rows = list_episodes(engine)
+    finally:
+        engine.dispose()
     _print_result(render_episodes(rows, args.format))
     return 0
 
@@ -262,18 +268,22 @@ def _command_transcribe(args: argparse.Namespace) -> int:
     from podcast_pipeline.config import Settings
     from podcast_pipeline.progress import TqdmProgress
     from podcast_pipeline.report import render_transcribe_report
-    from podcast_pipeline.transcribe_step import transcribe_episodes
+    from podcast_pipeline.steps.transcripts import TranscribeOptions, transcribe_due
+    from podcast_pipeline.store import open_store
 
     settings = _settings(args)
     assert isinstance(settings, Settings)  # noqa: S101  (narrowing for mypy)
-    _require_database(settings.db_path)
-    report = transcribe_episodes(
-        settings.db_path,
-        engine=args.engine,
-        model_dir=args.model_dir,
-        workers=args.workers,
-        progress=TqdmProgress(enabled=False if args.no_progress else None),
-    )
+    engine = open_store(settings.store, create=False)
+    try:
+        report = transcribe_due(
+            engine,
+            TranscribeOptions(
+                engine=args.engine, model_dir=args.model_dir, workers=settings.workers
+            ),
+            TqdmProgress(enabled=False if args.no_progress else None),
+        )
+    finally:
+        engine.dispose()
     _print_result(render_transcribe_report(report, args.format))
     if report.failed:
         print(f"{PROG}: error: {report.failed} transcript(s) failed", file=sys.stderr)

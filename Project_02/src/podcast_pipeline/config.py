@@ -11,7 +11,7 @@ from podcast_pipeline.errors import InputError
 
 DEFAULT_FEED = "https://www.marketplace.org/feed/podcast/marketplace/"
 DEFAULT_MAX_EPISODES = 5
-DEFAULT_WORKERS = 4
+DEFAULT_FILE_TIME_LIMIT = 1800
 DB_FILE_NAME = "podcasts.db"
 
 
@@ -22,16 +22,19 @@ class Settings:
     Attributes:
         feeds: Feed URLs to fetch.
         data_dir: Root for audio files and fetched feed bodies.
-        db_path: The SQLite database.
-        max_episodes: Most downloads per run (newest first).
-        workers: Concurrent downloads.
+        store: The episode store: a SQLite file path or a SQLAlchemy URL.
+        max_episodes: Most downloads per run (newest first per feed).
+        workers: Episodes worked on at once per step (None: 4 downloads, one
+            transcription process per CPU).
+        file_time_limit: Wall-time limit per audio file, retries included (s).
     """
 
     feeds: tuple[str, ...]
     data_dir: Path
-    db_path: Path
+    store: str
     max_episodes: int = DEFAULT_MAX_EPISODES
-    workers: int = DEFAULT_WORKERS
+    workers: int | None = None
+    file_time_limit: int = DEFAULT_FILE_TIME_LIMIT
 
     @property
     def audio_dir(self) -> Path:
@@ -85,34 +88,41 @@ def default_max_episodes(environ: Mapping[str, str]) -> int:
     return parse_count(text, "PODCAST_MAX_EPISODES")
 
 
+def default_store(environ: Mapping[str, str], data_dir: Path) -> str:
+    """``PODCAST_DB`` (a path or SQLAlchemy URL), else ``DATA_DIR/podcasts.db``."""
+    return environ.get("PODCAST_DB") or str(data_dir / DB_FILE_NAME)
+
+
 def build_settings(  # pylint: disable=too-many-arguments  # keyword-only options
     environ: Mapping[str, str],
     *,
     feeds: tuple[str, ...] | None = None,
     data_dir: Path | None = None,
-    db_path: Path | None = None,
+    store: str | Path | None = None,
     max_episodes: int | None = None,
-    workers: int = DEFAULT_WORKERS,
+    workers: int | None = None,
+    file_time_limit: int | None = None,
 ) -> Settings:
     """Settings from explicit values, falling back to the environment's defaults.
 
     Raises:
-        InputError: No feed, or a bad number.
+        InputError: A bad number.
     """
     resolved_dir = data_dir if data_dir is not None else default_data_dir(environ)
-    chosen_feeds = feeds or default_feeds(environ)
-    if workers < 1:
-        raise InputError(f"workers must be at least 1, got {workers}")
-    if max_episodes is not None and max_episodes < 0:
-        raise InputError(
-            f"max episodes must be a non-negative integer, got {max_episodes}"
-        )
+    for name, value, minimum in (
+        ("workers", workers, 1),
+        ("max episodes", max_episodes, 0),
+        ("file time limit", file_time_limit, 1),
+    ):
+        if value is not None and value < minimum:
+            raise InputError(f"{name} must be at least {minimum}, got {value}")
     return Settings(
-        feeds=chosen_feeds,
+        feeds=feeds or default_feeds(environ),
         data_dir=resolved_dir,
-        db_path=db_path if db_path is not None else resolved_dir / DB_FILE_NAME,
+        store=str(store) if store else default_store(environ, resolved_dir),
         max_episodes=(
             max_episodes if max_episodes is not None else default_max_episodes(environ)
         ),
         workers=workers,
+        file_time_limit=file_time_limit or DEFAULT_FILE_TIME_LIMIT,
     )

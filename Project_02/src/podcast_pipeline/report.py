@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from podcast_pipeline.runner import RunSummary
 
 if TYPE_CHECKING:
-    from podcast_pipeline.transcribe_step import TranscribeReport
+    from podcast_pipeline.steps.transcripts import TranscribeReport
     from podcast_pipeline.transcription import Transcript
 
 
@@ -102,6 +102,14 @@ def run_summary_text(summary: RunSummary) -> str:
     lines.extend(
         f"failed feed {url}: {message}" for url, message in summary.feed_failures
     )
+    lines.extend(
+        f"failed download {title!r}: {message}" for title, message in downloads.failures
+    )
+    if summary.transcripts is not None:
+        lines.extend(
+            f"failed transcript {title!r}: {message}"
+            for title, message in summary.transcripts.failures
+        )
     return "\n".join(lines)
 
 
@@ -109,7 +117,7 @@ def render_run_summary(summary: RunSummary, output_format: str) -> str:
     """``run`` output: ``text`` or ``json``."""
     if output_format != "json":
         return run_summary_text(summary)
-    return to_json({**dataclasses.asdict(summary), "problems": list(summary.problems)})
+    return to_json(summary)
 
 
 def render_transcribe_report(report: TranscribeReport, output_format: str) -> str:

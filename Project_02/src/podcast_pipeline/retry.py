@@ -29,8 +29,8 @@ TRANSIENT_ERRORS = (
 )
 
 
-def describe_error(error: requests.RequestException) -> str:
-    """One readable line for a requests error (its text nests several causes)."""
+def describe_error(error: Exception) -> str:
+    """One readable line for a requests/urllib3 error (its text nests causes)."""
     text = str(error)
     for marker in (
         "Failed to resolve",
@@ -38,6 +38,7 @@ def describe_error(error: requests.RequestException) -> str:
         "Read timed out",
         "Connection broken",
         "Connection reset",
+        "IncompleteRead",
     ):
         if marker in text:
             return f"{type(error).__name__}: {marker.lower()}"

@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from podcast_pipeline.config import Settings
-from podcast_pipeline.download import DownloadPolicy
-from podcast_pipeline.pipeline import (
-    DownloadReport,
-    FeedReport,
-    download_episodes,
-    fetch_feeds,
-    prepare_database,
-    store_feeds,
-)
+from podcast_pipeline.download.transfer import DownloadPolicy
 from podcast_pipeline.progress import Progress
-from podcast_pipeline.transcribe_step import TranscribeReport, transcribe_episodes
+from podcast_pipeline.steps.downloads import (
+    DEFAULT_DOWNLOAD_WORKERS,
+    DownloadReport,
+    download_due,
+)
+from podcast_pipeline.steps.feeds import FeedReport, fetch_feeds, store_feeds
+from podcast_pipeline.steps.transcripts import (
+    TranscribeOptions,
+    TranscribeReport,
+    transcribe_due,
+)
+from podcast_pipeline.store import open_store
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class TranscribeOptions:
+class TranscribeChoice:
     """Whether and how the run transcribes."""
 
     enabled: bool = True
@@ -39,62 +42,85 @@ class RunSummary:
     stored: FeedReport
     downloads: DownloadReport
     transcripts: TranscribeReport | None
+    problems: tuple[str, ...] = field(default=())
 
     @property
     def feed_failures(self) -> tuple[tuple[str, str], ...]:
         """Feeds that could not be fetched or parsed."""
         return self.fetched.failures + self.stored.failures
 
-    @property
-    def problems(self) -> tuple[str, ...]:
-        """What failed in this run, one phrase each (empty: a clean run)."""
-        if not self.feed_failures:
-            return ()
-        return (f"{len(self.feed_failures)} feed(s) failed",)
+
+def _problems(summary: RunSummary) -> tuple[str, ...]:
+    """What failed in this run, one phrase each (empty: a clean run)."""
+    problems = []
+    if summary.feed_failures:
+        problems.append(f"{len(summary.feed_failures)} feed(s) failed")
+    downloads = summary.downloads
+    if downloads.failed or downloads.refused:
+        problems.append(
+            f"{downloads.failed + downloads.refused} download(s) failed: "
+            + ", ".join(repr(title) for title, _ in downloads.failures)
+        )
+    if summary.transcripts is not None and summary.transcripts.failed:
+        problems.append(
+            f"{summary.transcripts.failed} transcript(s) failed: "
+            + ", ".join(repr(title) for title, _ in summary.transcripts.failures)
+        )
+    return tuple(problems)
+
+
+def download_policy(settings: Settings) -> DownloadPolicy:
+    """The download policy with the settings' time limit per file."""
+    policy = DownloadPolicy()
+    return replace(
+        policy, retry=replace(policy.retry, max_total_seconds=settings.file_time_limit)
+    )
 
 
 def run_pipeline(
     settings: Settings,
     *,
-    transcribe: TranscribeOptions | None = None,
+    transcribe: TranscribeChoice | None = None,
     policy: DownloadPolicy | None = None,
     progress: Progress | None = None,
 ) -> RunSummary:
     """Run every step once, in order, as the DAG does.
 
     Args:
-        settings: Feeds, directories, database and limits.
-        transcribe: Transcription options (default: on, PocketSphinx).
-        policy: Download limits and retries.
+        settings: Feeds, directories, store and limits.
+        transcribe: Transcription choice (default: on, PocketSphinx).
+        policy: Download limits and retries (default: from the settings).
         progress: Told of each download and transcript (the CLI's bars).
 
     Returns:
-        The reports of the steps.
+        The reports of the steps and the problems of this run.
 
     Raises:
         PodcastPipelineError: A step failed as a whole (every feed unreachable,
-            bad input, database error).
+            bad input, store unreachable).
     """
-    transcribe = transcribe or TranscribeOptions()
-    prepare_database(settings.db_path)
-    snapshots, fetched = fetch_feeds(
-        settings.feeds, settings.db_path, settings.feeds_dir
-    )
-    stored = store_feeds(snapshots, settings.db_path)
-    downloads = download_episodes(
-        settings.db_path,
-        settings.audio_dir,
-        max_episodes=settings.max_episodes,
-        workers=settings.workers,
-        policy=policy,
-        progress=progress,
-    )
-    transcripts = None
-    if transcribe.enabled:
-        transcripts = transcribe_episodes(
-            settings.db_path,
-            engine=transcribe.engine,
-            model_dir=transcribe.model_dir,
+    transcribe = transcribe or TranscribeChoice()
+    engine = open_store(settings.store)
+    try:
+        snapshots, fetched = fetch_feeds(engine, settings.feeds, settings.feeds_dir)
+        stored = store_feeds(engine, snapshots)
+        downloads = download_due(
+            engine,
+            settings.audio_dir,
+            max_episodes=settings.max_episodes,
+            workers=settings.workers or DEFAULT_DOWNLOAD_WORKERS,
+            policy=policy or download_policy(settings),
             progress=progress,
         )
-    return RunSummary(fetched, stored, downloads, transcripts)
+        transcripts = None
+        if transcribe.enabled:
+            options = TranscribeOptions(
+                engine=transcribe.engine,
+                model_dir=transcribe.model_dir,
+                workers=settings.workers,
+            )
+            transcripts = transcribe_due(engine, options, progress)
+    finally:
+        engine.dispose()
+    summary = RunSummary(fetched, stored, downloads, transcripts)
+    return replace(summary, problems=_problems(summary))

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from podcast_pipeline import airflow_tasks
-from podcast_pipeline.pipeline import prepare_database
 from tests.support.media import Item, rss
 from tests.support.server import FaultServer, Route
 
@@ -30,7 +29,9 @@ def test_task_functions_chain_with_json_values(
         "model_dir": None,
     }
     db_path = str(tmp_path / "podcasts.db")
-    prepare_database(Path(db_path))
+    assert airflow_tasks.create_database(params | {"data_dir": str(tmp_path)}) == (
+        db_path
+    )
 
     snapshots = airflow_tasks.fetch(params, db_path)
     stored = airflow_tasks.store(db_path, json.loads(json.dumps(snapshots)))

@@ -234,7 +234,7 @@ def test_log_file_receives_the_log(feed_url: str, tmp_path: Path) -> None:
             "--no-progress",
         ]
     )
-    assert "podcast_pipeline.pipeline: 2 episodes to download" in log.read_text()
+    assert "podcast_pipeline.steps.downloads: 2 episodes to download" in log.read_text()
 
 
 def test_one_failing_feed_of_two_is_summarised_and_exits_1(

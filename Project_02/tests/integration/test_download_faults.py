@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from podcast_pipeline.download import DownloadedFile, DownloadPolicy, download_file
+from podcast_pipeline.download.transfer import DownloadPolicy, download_file
 from podcast_pipeline.errors import DiskSpaceError, DownloadError, DownloadRefusedError
+from podcast_pipeline.models import DownloadedFile
 from podcast_pipeline.retry import RetryPolicy
 from tests.support.server import Fault, FaultServer, Route
 
@@ -82,17 +85,66 @@ def test_503_then_200_succeeds(
 
 
 @pytest.mark.parametrize("kind", ["drop", "short"])
-def test_cut_body_resumes_with_range(
-    server: FaultServer, mp3_bytes: bytes, tmp_path: Path, kind: str
+@pytest.mark.parametrize(
+    ("etag", "last_modified", "validator"),
+    [
+        ('"v1"', None, '"v1"'),
+        (None, "Tue, 02 Jan 2024 10:00:00 GMT", "Tue, 02 Jan 2024 10:00:00 GMT"),
+        ('W/"weak"', "Tue, 02 Jan 2024 10:00:00 GMT", "Tue, 02 Jan 2024 10:00:00 GMT"),
+    ],
+)
+def test_cut_body_resumes_with_range_and_if_range(  # noqa: PLR0917  # pylint: disable=too-many-arguments,too-many-positional-arguments
+    server: FaultServer,
+    mp3_bytes: bytes,
+    tmp_path: Path,
+    kind: str,
+    etag: str | None,
+    last_modified: str | None,
+    validator: str,
 ) -> None:
     cut = len(mp3_bytes) // 2
-    route = Route(mp3_bytes, faults=[Fault(kind, cut_at=cut)])
+    route = Route(mp3_bytes, etag=etag, last_modified=last_modified)
+    route.faults.append(Fault(kind, cut_at=cut))
     result = fetch(server.add("/a.mp3", route), tmp_path / "a.mp3")
     assert_complete(tmp_path / "a.mp3", mp3_bytes)
     assert "Range" not in route.requests[0]
-    resumed_at = int(route.requests[1]["Range"].removeprefix("bytes=").rstrip("-"))
-    assert 0 < resumed_at <= cut  # whole chunks received before the cut are kept
+    assert route.requests[1]["Range"] == f"bytes={cut}-"  # every byte received kept
+    assert route.requests[1]["If-Range"] == validator
     assert result.bytes_transferred == len(mp3_bytes)
+
+
+def test_cut_body_without_validator_restarts_from_zero(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    route = Route(mp3_bytes, faults=[Fault("drop", cut_at=len(mp3_bytes) // 2)])
+    fetch(server.add("/a.mp3", route), tmp_path / "a.mp3")
+    assert_complete(tmp_path / "a.mp3", mp3_bytes)
+    assert "Range" not in route.requests[1]  # never appended without a validator
+
+
+def test_file_changed_between_drop_and_resume_is_never_spliced(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    new_version = b"\xff\xfb" + bytes(range(256)) * 40  # another MP3, other length
+    cut = len(mp3_bytes) // 2
+    drop = Fault("drop", cut_at=cut, replace_with=(new_version, '"v2"'))
+    route = Route(mp3_bytes, etag='"v1"', faults=[drop])
+    result = fetch(server.add("/a.mp3", route), tmp_path / "a.mp3")
+    assert route.requests[1]["If-Range"] == '"v1"'  # the server answered 200: v2
+    assert_complete(tmp_path / "a.mp3", new_version)
+    assert result.sha256 == hashlib.sha256(new_version).hexdigest()
+
+
+def test_a_206_with_another_etag_restarts(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    new_version = mp3_bytes[::-1]
+    drop = Fault("drop", cut_at=1000, replace_with=(new_version, '"v2"'))
+    route = Route(mp3_bytes, etag='"v1"', honours_if_range=False, faults=[drop])
+    fetch(server.add("/a.mp3", route), tmp_path / "a.mp3")
+    assert_complete(tmp_path / "a.mp3", new_version)
+    assert "Range" in route.requests[1]
+    assert "Range" not in route.requests[2]
 
 
 def test_cut_body_without_range_support_restarts(
@@ -112,19 +164,21 @@ def test_response_slower_than_the_timeout_is_retried(
     assert_complete(tmp_path / "a.mp3", mp3_bytes)
 
 
-def test_a_trickling_body_is_bounded_by_the_time_budget(
+def test_a_trickling_body_is_bounded_by_the_time_limit(
     server: FaultServer, mp3_bytes: bytes, tmp_path: Path
 ) -> None:
     policy = DownloadPolicy(
-        retry=RetryPolicy(max_total_seconds=0.3, read_timeout=2),
+        retry=RetryPolicy(max_total_seconds=1, read_timeout=2),
         min_free_bytes=0,
-        chunk_bytes=256,
+        chunk_bytes=64 * 1024,  # larger than what arrives: read1 returns earlier
     )
-    route = Route(mp3_bytes, faults=[Fault("trickle", cut_at=512, delay=0.1)])
-    with pytest.raises(DownloadError, match="still incomplete after the 0 s budget"):
+    route = Route(mp3_bytes, faults=[Fault("trickle", cut_at=256, delay=0.1)])
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match="still incomplete after the 1 s limit"):
         fetch(server.add("/a.mp3", route), tmp_path / "a.mp3", policy)
+    assert time.monotonic() - started < 1 + 2  # the limit plus one read timeout
     assert not (tmp_path / "a.mp3").exists()
-    assert (tmp_path / "a.mp3.part").stat().st_size < len(mp3_bytes)
+    assert 0 < (tmp_path / "a.mp3.part").stat().st_size < len(mp3_bytes)
 
 
 def test_persistent_failure_is_bounded_and_leaves_no_final_file(
@@ -141,8 +195,12 @@ def test_persistent_failure_is_bounded_and_leaves_no_final_file(
 def test_partial_file_from_an_earlier_run_is_resumed(
     server: FaultServer, mp3_bytes: bytes, tmp_path: Path
 ) -> None:
+    url = server.url("/a.mp3")
     (tmp_path / "a.mp3.part").write_bytes(mp3_bytes[:1000])
-    route = Route(mp3_bytes)
+    (tmp_path / "a.mp3.part.validator").write_text(
+        json.dumps({"url": url, "validator": '"v1"'})
+    )
+    route = Route(mp3_bytes, etag='"v1"')
     result = fetch(server.add("/a.mp3", route), tmp_path / "a.mp3")
     assert route.requests[0]["Range"] == "bytes=1000-"
     assert result.bytes_transferred == len(mp3_bytes) - 1000
@@ -152,8 +210,12 @@ def test_partial_file_from_an_earlier_run_is_resumed(
 def test_stale_oversized_partial_restarts_after_416(
     server: FaultServer, mp3_bytes: bytes, tmp_path: Path
 ) -> None:
+    url = server.url("/a.mp3")
     (tmp_path / "a.mp3.part").write_bytes(b"x" * (len(mp3_bytes) + 10))
-    fetch(server.add("/a.mp3", Route(mp3_bytes)), tmp_path / "a.mp3")
+    (tmp_path / "a.mp3.part.validator").write_text(
+        json.dumps({"url": url, "validator": '"v1"'})
+    )
+    fetch(server.add("/a.mp3", Route(mp3_bytes, etag='"v1"')), tmp_path / "a.mp3")
     assert_complete(tmp_path / "a.mp3", mp3_bytes)
 
 
@@ -191,9 +253,19 @@ def test_non_audio_response_is_refused(server: FaultServer, tmp_path: Path) -> N
     assert not list(tmp_path.iterdir())
 
 
-def test_http_404_fails_without_retrying(server: FaultServer, tmp_path: Path) -> None:
-    with pytest.raises(DownloadError, match="HTTP 404"):
-        fetch(server.url("/missing.mp3"), tmp_path / "a.mp3")
+@pytest.mark.parametrize("status", [404, 410])
+def test_gone_is_permanent_and_never_retried(
+    server: FaultServer, tmp_path: Path, status: int
+) -> None:
+    route = Route(b"", faults=[Fault("status", status)] * 3)
+    with pytest.raises(DownloadRefusedError, match=f"HTTP {status} \\(gone\\)"):
+        fetch(server.add("/gone.mp3", route), tmp_path / "a.mp3")
+    assert len(route.requests) == 1
+
+
+def test_unparsable_url_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(DownloadRefusedError, match="unparsable audio URL"):
+        fetch("http://[oops/x.mp3", tmp_path / "a.mp3")
 
 
 def test_not_enough_disk_space_is_refused_first(

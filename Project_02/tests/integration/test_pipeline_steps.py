@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from podcast_pipeline.config import Settings
-from podcast_pipeline.download import DownloadPolicy
+from podcast_pipeline.download.transfer import DownloadPolicy
 from podcast_pipeline.errors import FeedFetchError, FeedParseError, InputError
-from podcast_pipeline.pipeline import (
+from podcast_pipeline.models import FeedValidators, RetrySchedule
+from podcast_pipeline.retry import RetryPolicy
+from podcast_pipeline.runner import TranscribeChoice, run_pipeline
+from podcast_pipeline.steps.downloads import DownloadReport, download_due
+from podcast_pipeline.steps.feeds import (
+    FeedReport,
     FeedSnapshot,
-    download_episodes,
     fetch_feeds,
-    prepare_database,
     store_feeds,
 )
-from podcast_pipeline.retry import RetryPolicy
-from podcast_pipeline.runner import TranscribeOptions, run_pipeline
-from podcast_pipeline.storage import database, list_episodes
+from podcast_pipeline.store import get_validators, list_episodes, open_store
 from tests.support.media import ENTITY_BOMB, Item, rss
 from tests.support.server import Fault, FaultServer, Route
 
@@ -30,33 +32,58 @@ POLICY = DownloadPolicy(
     min_free_bytes=0,
     max_bytes=100_000,
 )
-NO_TRANSCRIBE = TranscribeOptions(enabled=False)
+NO_TRANSCRIBE = TranscribeChoice(enabled=False)
 
 
 def no_sleep(_seconds: float) -> None:
     """Retries in these tests need no real waiting."""
 
 
-def rows(db: Path) -> dict[str, dict[str, Any]]:
-    with database(db) as connection:
-        return {row["guid"]: row for row in list_episodes(connection)}
+def rows(settings: Settings) -> dict[str, dict[str, Any]]:
+    engine = open_store(settings.store)
+    try:
+        return {row["guid"]: row for row in list_episodes(engine)}
+    finally:
+        engine.dispose()
 
 
 def settings_for(tmp_path: Path, *feeds: str, max_episodes: int = 10) -> Settings:
     return Settings(
         feeds=feeds,
         data_dir=tmp_path / "data",
-        db_path=tmp_path / "data" / "podcasts.db",
+        store=str(tmp_path / "data" / "podcasts.db"),
         max_episodes=max_episodes,
         workers=3,
     )
 
 
+def fetch(settings: Settings, **options: Any) -> tuple[list[FeedSnapshot], FeedReport]:
+    engine = open_store(settings.store)
+    try:
+        return fetch_feeds(engine, settings.feeds, settings.feeds_dir, **options)
+    finally:
+        engine.dispose()
+
+
+def store(settings: Settings, snapshots: list[FeedSnapshot]) -> FeedReport:
+    engine = open_store(settings.store)
+    try:
+        return store_feeds(engine, snapshots)
+    finally:
+        engine.dispose()
+
+
+def download(settings: Settings, **options: Any) -> DownloadReport:
+    engine = open_store(settings.store)
+    try:
+        return download_due(engine, settings.audio_dir, **options)
+    finally:
+        engine.dispose()
+
+
 def fetch_and_store(settings: Settings) -> None:
-    snapshots, _ = fetch_feeds(
-        settings.feeds, settings.db_path, settings.feeds_dir, sleep=no_sleep
-    )
-    store_feeds(snapshots, settings.db_path)
+    snapshots, _ = fetch(settings, sleep=no_sleep)
+    store(settings, snapshots)
 
 
 def test_run_stores_downloads_and_a_rerun_transfers_nothing(
@@ -96,7 +123,7 @@ def test_run_stores_downloads_and_a_rerun_transfers_nothing(
     settings = settings_for(tmp_path, feed, max_episodes=2)
 
     first = run_pipeline(settings, transcribe=NO_TRANSCRIBE, policy=POLICY)
-    stored = rows(settings.db_path)
+    stored = rows(settings)
 
     assert first.stored.new_episodes == 4
     assert first.downloads.downloaded == 2
@@ -116,12 +143,12 @@ def test_run_stores_downloads_and_a_rerun_transfers_nothing(
 
     second = run_pipeline(settings, transcribe=NO_TRANSCRIBE, policy=POLICY)
     assert second.downloads.downloaded == 1  # the one left over by --max-episodes
-    sent_before, stored_before = server.body_bytes_sent, rows(settings.db_path)
+    sent_before, stored_before = server.body_bytes_sent, rows(settings)
     third = run_pipeline(settings, transcribe=NO_TRANSCRIBE, policy=POLICY)
     assert server.body_bytes_sent == sent_before  # 304 and nothing left: zero bytes
     assert (third.fetched.bytes_received, third.downloads.attempted) == (0, 0)
     assert third.fetched.unchanged == 1
-    assert rows(settings.db_path) == stored_before  # nothing stored was altered
+    assert rows(settings) == stored_before  # nothing stored was altered
 
 
 def test_one_bad_episode_never_stops_the_others(
@@ -163,18 +190,18 @@ def test_one_bad_episode_never_stops_the_others(
     ]
     server.add("/x.mp3", Route(mp3_bytes))  # where ../../x.mp3 lands on the server
     settings = settings_for(tmp_path, server.add("/feed.xml", Route(rss(items))))
-    prepare_database(settings.db_path)
+    open_store(settings.store).dispose()
     fetch_and_store(settings)
 
-    report = download_episodes(
-        settings.db_path,
-        settings.audio_dir,
+    report = download(
+        settings,
         max_episodes=10,
         workers=4,
         policy=POLICY,
+        schedule=RetrySchedule(first_delay=timedelta(0)),  # due again at once
         sleep=no_sleep,
     )
-    stored = rows(settings.db_path)
+    stored = rows(settings)
 
     assert (report.downloaded, report.failed, report.refused) == (3, 1, 3)
     status = {guid: row["download_status"] for guid, row in stored.items()}
@@ -201,16 +228,15 @@ def test_one_bad_episode_never_stops_the_others(
     )
     assert len([name for name in files if name.endswith(".mp3")]) == 3
 
-    retry = download_episodes(
-        settings.db_path,
-        settings.audio_dir,
+    retry = download(
+        settings,
         max_episodes=10,
         workers=2,
         policy=POLICY,
         sleep=no_sleep,
     )
     assert (retry.attempted, retry.downloaded) == (1, 1)  # the failed one; refused stay
-    assert rows(settings.db_path)["dead"]["download_attempts"] == 2
+    assert rows(settings)["dead"]["download_attempts"] == 2
 
 
 @pytest.mark.parametrize(
@@ -225,18 +251,17 @@ def test_hostile_feed_is_refused_and_stored_rows_are_unchanged(
 ) -> None:
     route = Route(rss([Item("a", guid="a"), Item("b", guid="b")]), etag='"v1"')
     settings = settings_for(tmp_path, server.add("/feed.xml", route))
-    prepare_database(settings.db_path)
+    open_store(settings.store).dispose()
     fetch_and_store(settings)
-    before = rows(settings.db_path)
+    before = rows(settings)
 
     route.body, route.etag = body, '"v2"'
     with pytest.raises(FeedParseError, match=message):
         fetch_and_store(settings)
 
-    assert rows(settings.db_path) == before
-    with database(settings.db_path) as connection:
-        etag = connection.execute("SELECT etag FROM feeds").fetchone()[0]
-    assert etag == '"v1"'  # not advanced: the bad body is fetched again next time
+    assert rows(settings) == before
+    validators = get_validators(open_store(settings.store), settings.feeds[0])
+    assert validators == FeedValidators('"v1"')  # not advanced: fetched again next time
 
 
 def test_duplicate_guids_and_a_one_item_feed(
@@ -248,9 +273,9 @@ def test_duplicate_guids_and_a_one_item_feed(
     )
     single = server.add("/one.xml", Route(rss([Item("only", guid="only")])))
     settings = settings_for(tmp_path, duplicated, single)
-    prepare_database(settings.db_path)
+    open_store(settings.store).dispose()
     fetch_and_store(settings)
-    stored = rows(settings.db_path)
+    stored = rows(settings)
     assert {guid: row["title"] for guid, row in stored.items()} == {
         "same": "first",
         "only": "only",
@@ -264,19 +289,17 @@ def test_feed_answering_304_costs_nothing_and_changes_nothing(
         rss([Item("a", guid="a")]), last_modified="Tue, 02 Jan 2024 10:00:00 GMT"
     )
     settings = settings_for(tmp_path, server.add("/feed.xml", route))
-    prepare_database(settings.db_path)
+    open_store(settings.store).dispose()
     fetch_and_store(settings)
-    before = rows(settings.db_path)
+    before = rows(settings)
 
-    snapshots, report = fetch_feeds(
-        settings.feeds, settings.db_path, settings.feeds_dir
-    )
-    store_feeds(snapshots, settings.db_path)
+    snapshots, report = fetch(settings)
+    store(settings, snapshots)
 
     assert route.requests[1]["If-Modified-Since"] == "Tue, 02 Jan 2024 10:00:00 GMT"
     assert snapshots[0].not_modified
     assert report.bytes_received == 0
-    assert rows(settings.db_path) == before
+    assert rows(settings) == before
 
 
 def test_feed_fetch_retries_429_and_slow_responses(
@@ -287,11 +310,9 @@ def test_feed_fetch_retries_429_and_slow_responses(
         faults=[Fault("status", 429, "1"), Fault("slow", delay=0.1)],
     )
     settings = settings_for(tmp_path, server.add("/feed.xml", route))
-    prepare_database(settings.db_path)
+    open_store(settings.store).dispose()
     waits: list[float] = []
-    snapshots, _ = fetch_feeds(
-        settings.feeds, settings.db_path, settings.feeds_dir, sleep=waits.append
-    )
+    snapshots, _ = fetch(settings, sleep=waits.append)
     assert waits[0] == 1.0
     assert len(route.requests) == 2
     assert Path(str(snapshots[0].body_path)).read_bytes() == route.body
@@ -303,40 +324,36 @@ def test_one_unreachable_feed_of_two_is_reported_and_the_other_stored(
 ) -> None:
     good = server.add("/feed.xml", Route(rss([Item("a", guid="a")])))
     settings = settings_for(tmp_path, good, server.url("/gone.xml"))
-    prepare_database(settings.db_path)
-    snapshots, report = fetch_feeds(
-        settings.feeds, settings.db_path, settings.feeds_dir
-    )
+    open_store(settings.store).dispose()
+    snapshots, report = fetch(settings)
     assert report.failures == (
         (server.url("/gone.xml"), f"feed {server.url('/gone.xml')} answered HTTP 404"),
     )
-    assert store_feeds(snapshots, settings.db_path).new_episodes == 1
+    assert store(settings, snapshots).new_episodes == 1
 
 
 def test_every_feed_unreachable_is_one_clear_error(tmp_path: Path) -> None:
     with FaultServer() as closed:
         url = closed.url("/feed.xml")
     settings = settings_for(tmp_path, url)
-    prepare_database(settings.db_path)
+    open_store(settings.store).dispose()
     with pytest.raises(
         FeedFetchError, match="failed after 3 attempts: ConnectionError"
     ):
-        fetch_feeds(
-            settings.feeds, settings.db_path, settings.feeds_dir, sleep=no_sleep
-        )
+        fetch(settings, sleep=no_sleep)
 
 
 def test_non_http_feed_is_bad_input(tmp_path: Path) -> None:
     settings = settings_for(tmp_path, "file:///etc/passwd")
-    prepare_database(settings.db_path)
+    open_store(settings.store).dispose()
     with pytest.raises(InputError, match="must be http"):
-        fetch_feeds(settings.feeds, settings.db_path, settings.feeds_dir)
+        fetch(settings)
 
 
 def test_database_is_a_real_sqlite_file(tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
-    assert prepare_database(settings.db_path) == 2
-    with sqlite3.connect(settings.db_path) as connection:
+    open_store(settings.store).dispose()
+    with sqlite3.connect(settings.store) as connection:
         tables = {
             row[0] for row in connection.execute("SELECT name FROM sqlite_master")
         }

@@ -19,6 +19,8 @@ class Fault:
     the connection after ``cut_at`` body bytes), ``short`` (announce the full
     length, send ``cut_at`` bytes, close), ``slow`` (wait ``delay`` s first),
     ``trickle`` (send the body in ``cut_at``-byte pieces, ``delay`` s apart).
+    ``replace_with`` (body, etag): after this response the publisher replaces
+    the file (dynamic ad insertion does that between two requests).
     """
 
     kind: str
@@ -27,10 +29,11 @@ class Fault:
     cut_at: int = 0
     delay: float = 0.0
     location: str | None = None
+    replace_with: tuple[bytes, str] | None = None
 
 
 @dataclass
-class Route:
+class Route:  # pylint: disable=too-many-instance-attributes  # one per HTTP feature
     """What the server answers for one path."""
 
     body: bytes
@@ -38,6 +41,7 @@ class Route:
     etag: str | None = None
     last_modified: str | None = None
     supports_range: bool = True
+    honours_if_range: bool = True
     faults: list[Fault] = field(default_factory=list)
     requests: list[dict[str, str]] = field(default_factory=list)
 
@@ -125,12 +129,25 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(304, b"", route.content_type)
             return
         self._serve_body(route, fault)
+        if fault is not None and fault.replace_with is not None:
+            route.body, route.etag = fault.replace_with
+
+    def _range_applies(self, route: Route) -> bool:
+        """RFC 9110 If-Range: serve the range only if the validator still matches."""
+        validator = self.headers.get("If-Range")
+        if validator is None or not route.honours_if_range:
+            return True
+        return validator in {route.etag, route.last_modified}
 
     def _serve_body(self, route: Route, fault: Fault | None) -> None:
         body, status, start = route.body, 200, 0
         headers = {"Accept-Ranges": "bytes"} if route.supports_range else {}
         requested = self.headers.get("Range", "")
-        if route.supports_range and requested.startswith("bytes="):
+        if (
+            route.supports_range
+            and requested.startswith("bytes=")
+            and self._range_applies(route)
+        ):
             start = int(requested[len("bytes=") :].split("-")[0])
             if start >= len(route.body):
                 self._answer(416, b"", "text/plain")

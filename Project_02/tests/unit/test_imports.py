@@ -31,8 +31,10 @@ def loaded_after_importing(*modules: str) -> set[str]:
     "module",
     [
         "podcast_pipeline.rss",
-        "podcast_pipeline.storage",
-        "podcast_pipeline.pipeline",
+        "podcast_pipeline.store",
+        "podcast_pipeline.steps.feeds",
+        "podcast_pipeline.steps.downloads",
+        "podcast_pipeline.steps.transcripts",
         "podcast_pipeline.runner",
         "podcast_pipeline.airflow_tasks",
     ],

@@ -72,7 +72,7 @@ def test_settings_default_from_environment(tmp_path: Path) -> None:
         }
     )
     assert settings.feeds == ("https://a.org/1", "https://b.org/2")
-    assert settings.db_path == tmp_path / "podcasts.db"
+    assert settings.store == str(tmp_path / "podcasts.db")
     assert settings.audio_dir == tmp_path / "audio"
     assert settings.feeds_dir == tmp_path / "feeds"
     assert settings.max_episodes == 7
@@ -83,14 +83,20 @@ def test_explicit_values_win_over_the_environment(tmp_path: Path) -> None:
         {"PODCAST_MAX_EPISODES": "7"},
         feeds=("https://c.org",),
         data_dir=tmp_path,
-        db_path=tmp_path / "x.db",
+        store=tmp_path / "x.db",
         max_episodes=2,
     )
-    assert (settings.feeds, settings.db_path, settings.max_episodes) == (
+    assert (settings.feeds, settings.store, settings.max_episodes) == (
         ("https://c.org",),
-        tmp_path / "x.db",
+        str(tmp_path / "x.db"),
         2,
     )
+
+
+def test_store_url_comes_from_podcast_db(tmp_path: Path) -> None:
+    url = "postgresql+psycopg://podcasts@127.0.0.1:5432/podcasts"
+    settings = build_settings({"PODCAST_DB": url, "PODCAST_DATA_DIR": str(tmp_path)})
+    assert settings.store == url
 
 
 def test_defaults_without_environment() -> None:

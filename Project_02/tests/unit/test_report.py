@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from podcast_pipeline.pipeline import DownloadReport, FeedReport
 from podcast_pipeline.report import (
     episode_status,
     episodes_json,
@@ -13,7 +12,9 @@ from podcast_pipeline.report import (
     run_summary_text,
 )
 from podcast_pipeline.runner import RunSummary
-from podcast_pipeline.transcribe_step import TranscribeReport
+from podcast_pipeline.steps.downloads import DownloadReport
+from podcast_pipeline.steps.feeds import FeedReport
+from podcast_pipeline.steps.transcripts import TranscribeReport
 
 
 def row(**values: Any) -> dict[str, Any]:

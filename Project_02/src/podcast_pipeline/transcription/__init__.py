@@ -17,6 +17,7 @@ from podcast_pipeline.transcription.errors import (
     ModelDirectoryError,
     TranscriptionError,
     UnsupportedEngineError,
+    WorkerDiedError,
 )
 from podcast_pipeline.transcription.result import (
     ENGINES,
@@ -37,6 +38,7 @@ __all__ = [
     "TranscriptionError",
     "TranscriptionProgress",
     "UnsupportedEngineError",
+    "WorkerDiedError",
     "transcribe_file",
     "transcribe_many",
 ]

@@ -15,7 +15,10 @@ from podcast_pipeline.transcription.engines import (
     check_engine,
     create_engine,
 )
-from podcast_pipeline.transcription.errors import TranscriptionError
+from podcast_pipeline.transcription.errors import (
+    TranscriptionError,
+    WorkerDiedError,
+)
 from podcast_pipeline.transcription.result import Transcript
 from podcast_pipeline.transcription.transcriber import transcribe_with_engine
 
@@ -116,7 +119,7 @@ def _outcome_of(future: Future[Outcome], path: Path) -> Outcome:
     try:
         return future.result()
     except BrokenProcessPool as exc:
-        return TranscriptionError(
+        return WorkerDiedError(
             f"transcription of {path} failed: a worker process died ({exc})"
         )
 

@@ -21,3 +21,7 @@ class ModelDirectoryError(InputError):
 
 class EngineUnavailableError(InputError):
     """An optional engine's Python package is not installed (exit 2)."""
+
+
+class WorkerDiedError(TranscriptionError):
+    """The process transcribing a file died (killed for memory, ...): transient."""

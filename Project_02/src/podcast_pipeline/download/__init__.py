@@ -1,0 +1,1 @@
+"""Audio downloads: one file (``transfer``) and many at once (``pool``)."""

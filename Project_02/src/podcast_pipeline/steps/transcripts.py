@@ -1,0 +1,149 @@
+"""The transcription step: claim downloaded episodes, transcribe, record each.
+
+Undecodable or missing audio is a permanent failure; a worker process that died
+(killed for memory, ...) or an engine failure is transient, retried later with
+back-off, then given up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from podcast_pipeline.errors import InputError, PodcastPipelineError
+from podcast_pipeline.models import ClaimedEpisode, RetrySchedule
+from podcast_pipeline.progress import Progress
+from podcast_pipeline.store import (
+    claim_transcriptions,
+    new_owner,
+    record_transcript,
+    release_claims,
+)
+from podcast_pipeline.transcription import Transcript  # light: records only
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """How the transcription step runs.
+
+    Attributes:
+        engine: A speech engine name (``podcast_pipeline.transcription.ENGINES``).
+        model_dir: The engine's model directory, if it needs one.
+        workers: Worker processes (default: one per CPU).
+        lease: How long the step's claims last.
+        schedule: Back-off for transient failures.
+    """
+
+    engine: str = "pocketsphinx"
+    model_dir: Path | None = None
+    workers: int | None = None
+    lease: timedelta = timedelta(hours=4)
+    schedule: RetrySchedule = field(default_factory=RetrySchedule)
+
+
+@dataclass(frozen=True)
+class TranscribeReport:
+    """What a transcribe step did; ``failures`` lists ``(title, error)``."""
+
+    attempted: int
+    transcribed: int
+    failed: int
+    audio_seconds: float
+    processing_seconds: float
+    failures: tuple[tuple[str, str], ...] = ()
+
+
+def _record(
+    engine: Engine,
+    claim: ClaimedEpisode,
+    outcome: Transcript | PodcastPipelineError,
+    options: TranscribeOptions,
+) -> str | None:
+    if isinstance(outcome, Transcript):
+        return record_transcript(
+            engine, claim, text=outcome.text, engine_name=outcome.engine
+        )
+    logger.error("Transcription of episode %d failed: %s", claim.episode_id, outcome)
+    return record_transcript(
+        engine,
+        claim,
+        text=None,
+        engine_name=options.engine,
+        error=str(outcome),
+        permanent=isinstance(outcome, InputError),  # undecodable/missing audio
+        schedule=options.schedule,
+    )
+
+
+def transcribe_claimed(
+    engine: Engine,
+    claims: Sequence[ClaimedEpisode],
+    options: TranscribeOptions,
+    progress: Progress | None = None,
+) -> TranscribeReport:
+    """Transcribe claimed episodes; each result is recorded as soon as it arrives.
+
+    Raises:
+        InputError: Unsupported engine or missing model directory (claims given
+            back, nothing recorded).
+    """
+    # Heavy (numpy, engines): imported only when this step runs.
+    # pylint: disable-next=import-outside-toplevel
+    from podcast_pipeline.transcription import transcribe_many  # noqa: PLC0415
+
+    by_path = {Path(claim.file_path or ""): claim for claim in claims}
+    recorded: set[int] = set()
+    seconds = [0.0, 0.0]
+    failures: list[tuple[str, str]] = []
+    if progress is not None:
+        progress.begin("transcripts", len(claims))
+    try:
+        outcomes = transcribe_many(
+            list(by_path),
+            engine=options.engine,
+            model_dir=options.model_dir,
+            workers=options.workers,
+        )
+        for path, outcome in outcomes:
+            claim = by_path[path]
+            _record(engine, claim, outcome, options)
+            recorded.add(claim.episode_id)
+            if isinstance(outcome, Transcript):
+                seconds[0] += outcome.audio_seconds
+                seconds[1] += outcome.processing_seconds
+            else:
+                failures.append((claim.title, str(outcome)))
+            if progress is not None:
+                progress.step(path.name)
+    finally:
+        release_claims(engine, [c for c in claims if c.episode_id not in recorded])
+        if progress is not None:
+            progress.end()
+    return TranscribeReport(
+        attempted=len(claims),
+        transcribed=len(claims) - len(failures),
+        failed=len(failures),
+        audio_seconds=seconds[0],
+        processing_seconds=seconds[1],
+        failures=tuple(failures),
+    )
+
+
+def transcribe_due(
+    engine: Engine,
+    options: TranscribeOptions | None = None,
+    progress: Progress | None = None,
+    owner: str | None = None,
+) -> TranscribeReport:
+    """Claim every episode due for transcription and transcribe it."""
+    options = options or TranscribeOptions()
+    claims = claim_transcriptions(engine, owner or new_owner(), None, options.lease)
+    logger.info("%d episodes to transcribe with %s", len(claims), options.engine)
+    return transcribe_claimed(engine, claims, options, progress)
