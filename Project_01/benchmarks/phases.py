@@ -1,11 +1,13 @@
 """One benchmark phase per process, so that each reports its own peak memory.
 
-Usage: python -m benchmarks.phases build|ours|baseline DATA_DIR CACHE_DIR SEEDS_JSON
+Usage: python -m benchmarks.phases build|ours|baseline|history-fit|history DATA_DIR
+CACHE_DIR [SEEDS_JSON]
 Prints one JSON object on stdout.
 """
 
 import json
 import resource
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -17,7 +19,7 @@ import pandas as pd
 from benchmarks.baseline_classic import find_similar_movies
 from movie_recommender.engine import Engine
 from movie_recommender.options import RecommendOptions
-from movie_recommender.store import open_index
+from movie_recommender.store import history_folder, open_index
 
 WARMUP = 3
 
@@ -112,6 +114,56 @@ def baseline(data_dir: Path, seeds: dict[str, list[int]]) -> dict[str, Any]:
     }
 
 
+def history_fit(data_dir: Path, cache_dir: Path) -> dict[str, Any]:
+    """Fit the history model from the cached index and write it to the cache."""
+    index = open_index(data_dir, cache_dir)
+    folder = history_folder(data_dir, cache_dir)
+    shutil.rmtree(folder, ignore_errors=True)
+    before = _peak_mib()
+    engine = Engine(index, folder)
+    seconds = _timed(engine.prepare_history)[0]
+    model = engine.history
+    return {
+        "fit_s": seconds,
+        "movies": int(model.items.size),
+        "model_mib": model.weights.nbytes / 2**20,
+        "peak_mib": _peak_mib(),
+        "peak_before_fit_mib": before,
+    }
+
+
+def history(
+    data_dir: Path, cache_dir: Path, seeds: dict[str, list[int]]
+) -> dict[str, Any]:
+    """Load the index and the cached history model, then time history queries."""
+    load_s, index = _timed(open_index, data_dir, cache_dir)
+    engine = Engine(index, history_folder(data_dir, cache_dir))
+    model_s = _timed(engine.prepare_history)[0]
+    users = [int(user) for user in index.user_ids[:: max(index.n_users // 200, 1)]]
+    for user in users[:WARMUP]:
+        engine.recommend_user(user)
+    latency: dict[str, list[float]] = {"user": [], "films": []}
+    for user in users:
+        latency["user"].append(_timed(engine.recommend_user, user)[0])
+    films = seeds["latency"]
+    for start in range(0, len(films) - 2, 3):
+        latency["films"].append(
+            _timed(engine.recommend_movies, films[start : start + 3])[0]
+        )
+    history_sizes = np.diff(index.by_user.indptr)[
+        [index.user_of(user) for user in users]
+    ]
+    return {
+        "load_s": load_s,
+        "model_load_s": model_s,
+        "latency": latency,
+        "users": users,
+        "median_history": float(np.median(history_sizes)),
+        "max_history": int(history_sizes.max()),
+        "peak_mib": _peak_mib(),
+    }
+
+
 def main() -> None:
     """Run the phase named on the command line and print its JSON."""
     phase, data_dir, cache_dir = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
@@ -120,6 +172,10 @@ def main() -> None:
         result = build(data_dir, cache_dir)
     elif phase == "ours":
         result = ours(data_dir, cache_dir, seeds)
+    elif phase == "history-fit":
+        result = history_fit(data_dir, cache_dir)
+    elif phase == "history":
+        result = history(data_dir, cache_dir, seeds)
     else:
         result = baseline(data_dir, seeds)
     print(json.dumps(result))

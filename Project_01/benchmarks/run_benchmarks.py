@@ -90,6 +90,31 @@ def _process_seconds(
     return statistics.median(times)
 
 
+def _batch_seconds(data: Path, cache: Path, batch: Path, runs: int = 3) -> float:
+    """Median wall time of a whole `movie-recs recommend --batch` process."""
+    binary = Path(sys.executable).with_name("movie-recs")
+    command = [str(binary), "recommend", "--batch", str(batch), "--data-dir", str(data)]
+    command += ["--cache-dir", str(cache)]
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)  # noqa: S603  (our own CLI)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _history_cli_ms(data: Path, cache: Path, users: list[int]) -> float:
+    """Per-query time of `user:` lines through the CLI, start-up and loading excluded.
+
+    (time of a batch of all users - time of a batch of one) / (users - 1).
+    """
+    one, many = RESULTS / "history-one.txt", RESULTS / "history-many.txt"
+    one.write_text(f"user:{users[0]}\n", encoding="utf-8")
+    many.write_text("".join(f"user:{user}\n" for user in users), encoding="utf-8")
+    difference = _batch_seconds(data, cache, many) - _batch_seconds(data, cache, one)
+    return 1000 * difference / (len(users) - 1)
+
+
 def _check_identical(ours: dict[str, Any], baseline: dict[str, Any]) -> int:
     checked = 0
     for group in ("baseline", "popular"):
@@ -122,6 +147,40 @@ def _versus(ours: dict[str, Any], base: dict[str, Any], group: str) -> list[Any]
         (
             f"classic on {count} {label}: speed-up (median / p95)",
             f"{pandas_median / our_median:.0f}x / {pandas_p95 / our_p95:.0f}x",
+        ),
+    ]
+
+
+def _history_rows(figures: dict[str, Any]) -> list[tuple[str, str]]:
+    fit, queries = figures["history_fit"], figures["history"]
+    user_median, user_p95 = _ms(queries["latency"]["user"])
+    films_median, films_p95 = _ms(queries["latency"]["films"])
+    slowest = 1000 * max(queries["latency"]["user"])
+    return [
+        (
+            f"history model fit (EASE on {fit['movies']:,} movies, from the cached "
+            "index; Gram matrix + Cholesky + write)",
+            f"{fit['fit_s']:.1f} s, peak RSS {fit['peak_mib']:.0f} MiB",
+        ),
+        (
+            "history model on disk / load (memory-mapped) and warm-up read",
+            f"{fit['model_mib']:.0f} MiB / {queries['model_load_s']:.2f} s",
+        ),
+        (
+            f"history, a user's ratings, {len(queries['latency']['user'])} users "
+            f"(median history {queries['median_history']:.0f} ratings, max "
+            f"{queries['max_history']:,}): median / p95 / max",
+            f"{user_median:.2f} ms / {user_p95:.2f} ms / {slowest:.2f} ms",
+        ),
+        (
+            f"history, three films, {len(queries['latency']['films'])} queries "
+            "(median / p95)",
+            f"{films_median:.2f} ms / {films_p95:.2f} ms",
+        ),
+        (
+            f"history through the CLI: `recommend --batch` of "
+            f"{len(queries['users'])} `user:` lines, per line",
+            f"{figures['history_cli_ms']:.1f} ms",
         ),
     ]
 
@@ -162,6 +221,7 @@ def _report(figures: dict[str, Any]) -> str:
             f"{figures['process_s']:.2f} s / {figures['process_no_pyc_s']:.2f} s",
         ),
     ]
+    rows += _history_rows(figures)
     lines = ["| measure | value |", "|---|---|"]
     lines += [f"| {name} | {value} |" for name, value in rows]
     return "\n".join(lines)
@@ -186,6 +246,15 @@ def main() -> None:
     print("timing the pandas baseline ...", flush=True)
     figures["baseline"] = _phase("baseline", str(data), "-", str(seeds_file))
     figures["identical"] = _check_identical(figures["ours"], figures["baseline"])
+    print("fitting the history model ...", flush=True)
+    figures["history_fit"] = _phase("history-fit", str(data), str(cache / "index"))
+    print("timing history queries ...", flush=True)
+    figures["history"] = _phase(
+        "history", str(data), str(cache / "index"), str(seeds_file)
+    )
+    figures["history_cli_ms"] = _history_cli_ms(
+        data, cache, figures["history"]["users"]
+    )
     figures["process_s"] = _process_seconds(data, cache, bytecode=True)
     figures["process_no_pyc_s"] = _process_seconds(data, cache, bytecode=False)
     report = _report(figures)

@@ -79,6 +79,12 @@ def _queries(batch_file: Path) -> list[str]:
     return [line.strip() for line in lines if line.strip()]
 
 
+def _needs_history(line: str) -> bool:
+    return line.lower().startswith(("user:", "id:")) and (
+        "," in line or line.lower().startswith("user:")
+    )
+
+
 def recommend_batch(
     data: DataOptions, batch_file: Path, options: RecommendOptions
 ) -> Iterator[str]:
@@ -89,6 +95,8 @@ def recommend_batch(
     """
     queries = _queries(batch_file)
     engine = _engine(data)
+    if any(_needs_history(line) for line in queries):
+        engine.prepare_history()
     for line in queries:
         try:
             answer = engine.answer_line(line, options)

@@ -153,8 +153,14 @@ class Engine:
         return self._history
 
     def prepare_history(self) -> None:
-        """Load or fit the history model now rather than at the first request."""
-        _ = self.history
+        """Load or fit the history model now rather than at the first request.
+
+        The memory-mapped weights are also read once, so that the first requests
+        do not wait for the disk (a long-running process: ``--batch``, a service).
+        """
+        weights = self.history.weights
+        for start in range(0, weights.shape[0], 1024):
+            weights[start : start + 1024].sum()
 
     def _history_key(self) -> dict[str, Any]:
         return {
