@@ -170,7 +170,7 @@ def time_tuning(data: Path, model: str, n_jobs: int) -> str:
         config = TrainConfig(
             data_path=data, output_dir=Path(out), model=model, tune=True, n_jobs=n_jobs
         )
-        result = train(config)
+        result = train(config).result
         seconds = time.perf_counter() - started
     best = result.selection.best
     return (

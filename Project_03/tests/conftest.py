@@ -3,6 +3,7 @@
 import functools
 import http.server
 import os
+import shutil
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -119,3 +120,28 @@ def serve_directory() -> Iterator[Callable[[Path], str]]:
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def _empty_tracking_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An MLflow SQLite store with its tables created once (the migrations take
+    seconds); each test gets a copy."""
+    from mlflow import MlflowClient  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
+
+    database = tmp_path_factory.mktemp("mlflow-template") / "mlflow.db"
+    MlflowClient(f"sqlite:///{database}").search_experiments()
+    return database
+
+
+@pytest.fixture(autouse=True)
+def tracking_uri(
+    _empty_tracking_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """A fresh embedded MLflow store for every test, set as MLFLOW_TRACKING_URI
+    (so that no test writes to the default store in .data/)."""
+    store = tmp_path / "mlflow"
+    store.mkdir()
+    shutil.copyfile(_empty_tracking_store, store / "mlflow.db")
+    uri = f"sqlite:///{store / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    return uri

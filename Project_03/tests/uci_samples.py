@@ -4,6 +4,22 @@ from pathlib import Path
 
 from heart_disease.download import UCI_FILES
 
+# The lowercase UCI names of the Heart Failure columns (num is the diagnosis).
+UCI_NAMES = {
+    "Age": "age",
+    "Sex": "sex",
+    "ChestPainType": "cp",
+    "RestingBP": "trestbps",
+    "Cholesterol": "chol",
+    "FastingBS": "fbs",
+    "RestingECG": "restecg",
+    "MaxHR": "thalach",
+    "ExerciseAngina": "exang",
+    "Oldpeak": "oldpeak",
+    "ST_Slope": "slope",
+    "HeartDisease": "num",
+}
+
 # Real rows in the UCI layout, with '?' where the archive has gaps.
 UCI_ROWS = [
     "63.0,1.0,1.0,145.0,233.0,1.0,2.0,150.0,0.0,2.3,3.0,0.0,6.0,0",

@@ -18,6 +18,10 @@ MODEL_CARD_FILE = "model_card.md"
 ROC_PLOT_FILE = "roc_curve.png"
 CONFUSION_PLOT_FILE = "confusion_matrix.png"
 IMPORTANCE_PLOT_FILE = "feature_importance.png"
+RELIABILITY_PLOT_FILE = "reliability_curve.png"
+PROFILE_FILE = "profile.json"
+HOLDOUT_FILE = "holdout.csv"
+REGISTRATION_FILE = "registration.json"
 
 # Types skops does not trust by default that our own pipelines contain. The tree
 # storage is safe only in files we wrote ourselves: load models you trained.
@@ -77,7 +81,8 @@ def load_model(model_dir: Path) -> Any:
 
 def write_json(payload: dict[str, Any], path: Path) -> None:
     """Write a dictionary as indented JSON with a trailing newline."""
-    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(payload, indent=2, allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
 
 
 def read_json(path: Path) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from heart_disease.errors import HeartDiseaseError, InputError
+from heart_disease.gate import Tolerances
 
 PROG = "heart-disease"
 logger = logging.getLogger("heart_disease")
@@ -91,6 +92,35 @@ def _add_data(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("--data", type=Path, help=help_text)
 
 
+def _registry_options() -> _Parser:
+    parent = _Parser(add_help=False)
+    parent.add_argument(
+        "--tracking-uri",
+        help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI, else the embedded "
+        "store in .data/mlflow/)",
+    )
+    return parent
+
+
+def _add_model(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--model",
+        type=Path,
+        help="a model folder from train --output-dir (default: the registry's "
+        "champion)",
+    )
+
+
+def _tolerance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the ``heart-disease`` argument parser."""
     parser = _Parser(
@@ -99,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[_logging_options(defaults=True)],
     )
     common = [_logging_options(defaults=False)]
+    tracked = [*common, _registry_options()]
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = commands.add_parser("validate", parents=common, help="check a data file")
@@ -106,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_format(validate)
 
     train = commands.add_parser(
-        "train", parents=common, help="train, evaluate and save a model"
+        "train", parents=tracked, help="train, evaluate and register a model"
     )
     _add_data(train, "data file (default: $HEART_DATA, else the download cache)")
     train.add_argument(
@@ -127,22 +158,23 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--output-dir",
         type=Path,
-        default=Path("artifacts/model"),
-        help="where to write the model and reports (artifacts/model)",
+        help="also write the model and its report to this folder",
     )
     _add_format(train)
 
     evaluate = commands.add_parser(
-        "evaluate", parents=common, help="metrics of a saved model"
+        "evaluate",
+        parents=tracked,
+        help="metrics and drift of a model on labelled data",
     )
-    evaluate.add_argument("--model", type=Path, required=True, help="model directory")
+    _add_model(evaluate)
     _add_data(evaluate, "labelled data (default: $HEART_DATA)")
     _add_format(evaluate)
 
     predict = commands.add_parser(
-        "predict", parents=common, help="predict rows with a saved model"
+        "predict", parents=tracked, help="predict rows with the champion or a model"
     )
-    predict.add_argument("--model", type=Path, required=True, help="model directory")
+    _add_model(predict)
     predict.add_argument("--data", type=Path, required=True, help="rows to predict")
     predict.add_argument(
         "--output",
@@ -150,6 +182,46 @@ def build_parser() -> argparse.ArgumentParser:
         help="write .csv, .json, .parquet or .xlsx (default: print to stdout)",
     )
     _add_format(predict)
+
+    models = commands.add_parser(
+        "models", parents=tracked, help="registered versions, aliases, key metrics"
+    )
+    _add_format(models)
+
+    drift = commands.add_parser(
+        "drift", parents=tracked, help="drift of new data against the champion"
+    )
+    _add_data(drift, "new rows (default: $HEART_DATA)")
+    _add_model(drift)
+    _add_format(drift)
+
+    retrain = commands.add_parser(
+        "retrain",
+        parents=tracked,
+        help="the daily job: challenger vs champion, gated promotion",
+    )
+    _add_data(retrain, "the new training data (default: $HEART_DATA)")
+    retrain.add_argument(
+        "--accept-drift",
+        action="store_true",
+        help="train even when the data drifted (validation still applies)",
+    )
+    retrain.add_argument(
+        "--auc-tolerance",
+        type=_tolerance,
+        default=Tolerances().roc_auc,
+        help=f"ROC AUC the challenger may lose (default {Tolerances().roc_auc:g})",
+    )
+    retrain.add_argument(
+        "--brier-tolerance",
+        type=_tolerance,
+        default=Tolerances().brier,
+        help=f"Brier score it may gain (default {Tolerances().brier:g})",
+    )
+    retrain.add_argument(
+        "--jobs", type=_at_least(1), default=2, help="parallel CV jobs (2)"
+    )
+    _add_format(retrain)
 
     download = commands.add_parser(
         "download", parents=common, help="fetch the UCI heart data"
@@ -190,24 +262,12 @@ def _run(args: argparse.Namespace, argv: Sequence[str]) -> int:
         commands,
     )
 
-    environ = os.environ
-    if args.command == "validate":
-        text, unusable = commands.validate(args.data, environ, args.format)
-        print(text)
-        if unusable:
-            raise InputError(f"{unusable} is not trainable")
-        return 0
-    if args.command == "train":
-        command_line = shlex.join([PROG, *argv])
-        print(commands.train(args, environ, command_line))
-        return 0
-    if args.command == "evaluate":
-        print(commands.evaluate(args.model, args.data, environ, args.format))
-        return 0
-    if args.command == "predict":
-        print(commands.predict(args.model, args.data, args.output, args.format), end="")
-        return 0
-    print(commands.download(args, environ))
+    handler = getattr(commands, args.command)
+    call = commands.Invocation(args, os.environ, shlex.join([PROG, *argv]))
+    output: commands.Output = handler(call)
+    print(output.text, end="" if output.text.endswith("\n") else "\n")
+    if output.refusal:
+        raise InputError(output.refusal)
     return 0
 
 

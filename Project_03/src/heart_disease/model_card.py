@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING
 
 from heart_disease.schema import FEATURES, TARGET
+from heart_disease.subgroups import CONFIDENCE, RESAMPLES, Estimate, largest_gaps
 
 if TYPE_CHECKING:
     from heart_disease.training import TrainResult
@@ -20,6 +21,51 @@ def _how_chosen(result: "TrainResult") -> str:
         f"`{name}` as requested{tuned}; {config.cv_folds}-fold cross-validation on "
         "the training split:"
     )
+
+
+def _cell(estimate: Estimate) -> str:
+    if estimate.value is None:
+        return "n/a"
+    return f"{estimate.value:.2f} [{estimate.low:.2f}, {estimate.high:.2f}]"
+
+
+def _subgroup_section(result: "TrainResult") -> str:
+    rows = "\n".join(
+        f"| {g.group} {g.level} | {g.rows} | {g.positives} | {_cell(g.recall)} "
+        f"| {_cell(g.specificity)} | {_cell(g.precision)} | {_cell(g.roc_auc)} |"
+        for g in result.subgroups
+    )
+    gaps = "\n".join(
+        f"- {sentence}" for sentence in largest_gaps(list(result.subgroups))
+    )
+    return f"""## Subgroups (held-out split, threshold 0.5)
+{CONFIDENCE:.0%} percentile bootstrap intervals ({RESAMPLES} resamples within each
+group). Small groups have wide intervals: read a gap against them.
+
+| group | rows | with disease | recall | specificity | precision | ROC AUC |
+|---|---|---|---|---|---|---|
+{rows}
+
+The largest gaps:
+{gaps or "- (too few groups to compare)"}
+"""
+
+
+def _calibration_section(result: "TrainResult") -> str:
+    summary = result.calibration
+    rows = "\n".join(
+        f"| {b.low:.1f}-{b.high:.1f} | {b.rows} | {b.mean_probability:.3f} "
+        f"| {b.observed_rate:.3f} |"
+        for b in summary.bins
+    )
+    return f"""## Calibration (held-out split)
+Brier score {summary.brier:.4f}; expected calibration error (ECE, 10 equal-width
+bins, row-weighted) {summary.ece:.4f}. See `reliability_curve.png`.
+
+| predicted | rows | mean predicted | observed rate |
+|---|---|---|---|
+{rows}
+"""
 
 
 def render_model_card(result: "TrainResult") -> str:
@@ -86,6 +132,8 @@ Hyperparameters:
 Confusion matrix: {tn} true negatives, {fp} false positives, {fn} false negatives,
 {tp} true positives.
 
+{_calibration_section(result)}
+{_subgroup_section(result)}
 ## Reproducibility
 Seed {config.seed}; {versions}.
 """

@@ -1,12 +1,16 @@
-"""PNG plots of a trained model: ROC curve, confusion matrix, feature importances."""
+"""PNG plots of a trained model: ROC, confusion matrix, importances, reliability."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.metrics import roc_curve
+
+if TYPE_CHECKING:
+    from heart_disease.calibration import Calibration
 
 
 def _new_figure() -> Figure:
@@ -63,4 +67,29 @@ def plot_feature_importances(importances: dict[str, float], path: Path) -> None:
         xlabel="Drop in ROC AUC when shuffled",
         title="Permutation feature importance",
     )
+    figure.savefig(path)
+
+
+def plot_reliability_curve(summary: "Calibration", path: Path) -> None:
+    """Draw the reliability (calibration) curve with Brier score and ECE."""
+    figure = _new_figure()
+    axes = figure.add_subplot()
+    axes.plot(
+        [0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated"
+    )
+    axes.plot(
+        [b.mean_probability for b in summary.bins],
+        [b.observed_rate for b in summary.bins],
+        marker="o",
+        color="tab:red",
+        label=f"model (Brier {summary.brier:.3f}, ECE {summary.ece:.3f})",
+    )
+    axes.set(
+        xlabel="Mean predicted probability (10 bins)",
+        ylabel="Observed rate of heart disease",
+        title="Reliability curve (held-out split)",
+        xlim=(0, 1),
+        ylim=(0, 1),
+    )
+    axes.legend(loc="upper left")
     figure.savefig(path)

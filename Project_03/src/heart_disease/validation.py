@@ -92,7 +92,9 @@ def validate_frame(
             len(frame), tuple(map(str, frame.columns)), {}, tuple(problems)
         )
     if frame.empty:
+        # Nothing else can be judged on a header-only file: say just that.
         problems.append(Problem("error", "the table has no rows"))
+        return ValidationReport(0, tuple(map(str, frame.columns)), {}, tuple(problems))
     # Prediction ignores the target, so a blank or partial one is no problem there.
     wanted = (*FEATURES, TARGET) if require_target else FEATURES
     present = [c for c in wanted if c in frame.columns]

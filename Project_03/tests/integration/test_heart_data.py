@@ -11,32 +11,20 @@ from heart_disease.artifacts import load_model
 from heart_disease.cli import main
 from heart_disease.dataset import feature_frame
 from heart_disease.training import TrainConfig, train
+from tests.uci_samples import UCI_NAMES
 
 pytestmark = pytest.mark.integration
-
-UCI_NAMES = {
-    "Age": "age",
-    "Sex": "sex",
-    "ChestPainType": "cp",
-    "RestingBP": "trestbps",
-    "Cholesterol": "chol",
-    "FastingBS": "fbs",
-    "RestingECG": "restecg",
-    "MaxHR": "thalach",
-    "ExerciseAngina": "exang",
-    "Oldpeak": "oldpeak",
-    "ST_Slope": "slope",
-    "HeartDisease": "num",
-}
 
 
 @pytest.fixture(scope="module")
 def default_model(heart_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One run of the default training (the ensemble), shared by the tests."""
-    model_dir = tmp_path_factory.mktemp("default") / "model"
-    assert (
-        main(["train", "--data", str(heart_data), "--output-dir", str(model_dir)]) == 0
-    )
+    folder = tmp_path_factory.mktemp("default")
+    model_dir = folder / "model"
+    # Module-scoped: the per-test MLFLOW_TRACKING_URI is not set yet, so say where.
+    store = ["--tracking-uri", f"sqlite:///{folder / 'mlflow.db'}"]
+    argv = ["train", "--data", str(heart_data), "--output-dir", str(model_dir)]
+    assert main([*argv, *store]) == 0
     return model_dir
 
 
@@ -50,6 +38,29 @@ def test_default_training_writes_a_good_model(default_model: Path) -> None:
     assert metrics["cross_validation"]["roc_auc_mean"] > 0.88
     card = (default_model / "model_card.md").read_text(encoding="utf-8")
     assert "948420b084d8a3a0ca42b8419fce9aee175879e43f8aedf712377899a67aa49b" in card
+
+
+def test_the_report_is_honest_about_subgroups_and_calibration(
+    default_model: Path,
+) -> None:
+    metrics = json.loads((default_model / "metrics.json").read_text(encoding="utf-8"))
+    groups = {(g["group"], g["level"]): g for g in metrics["subgroups"]}
+    assert set(groups) == {
+        ("Sex", "F"),
+        ("Sex", "M"),
+        ("Age", "<45"),
+        ("Age", "45-60"),
+        ("Age", ">60"),
+    }
+    assert groups["Sex", "F"]["rows"] + groups["Sex", "M"]["rows"] == 184
+    women = groups["Sex", "F"]["recall"]
+    assert women["low"] <= women["value"] <= women["high"]
+    assert 0 <= metrics["calibration"]["ece"] < 0.2
+    assert sum(b["rows"] for b in metrics["calibration"]["bins"]) == 184
+    card = (default_model / "model_card.md").read_text(encoding="utf-8")
+    assert "Sex, recall (sick patients found): " in card
+    assert "expected calibration error" in card
+    assert (default_model / "reliability_curve.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_reloaded_model_gives_the_same_probabilities(

@@ -46,10 +46,8 @@ def trained_model(tmp_path: Path, heart_csv: Path) -> Path:
         (["train", "--cv-folds", "x"], "--cv-folds: not an integer"),
         (["train", "--jobs", "0"], "--jobs: must be at least 1"),
         (["train", "--model", "svm"], "--model: invalid choice: 'svm'"),
-        (
-            ["evaluate", "--data", "x.csv"],
-            "the following arguments are required: --model",
-        ),
+        (["retrain", "--auc-tolerance", "1"], "--auc-tolerance: must be in [0, 1)"),
+        (["models", "--format", "csv"], "--format: invalid choice: 'csv'"),
         (["predict", "--model", "m"], "the following arguments are required: --data"),
         ([], "the following arguments are required: COMMAND"),
         (["--log-level", "LOUD", "validate"], "--log-level: invalid choice"),
@@ -147,15 +145,15 @@ def test_train_falls_back_to_the_download_cache(
 
 def test_train_writes_every_artifact(trained_model: Path) -> None:
     names = {p.name for p in trained_model.iterdir()}
-    assert names == {
-        "model.skops",
-        "metrics.json",
-        "model_card.md",
+    plots = {
         "roc_curve.png",
         "confusion_matrix.png",
         "feature_importance.png",
+        "reliability_curve.png",
     }
-    for plot in ("roc_curve.png", "confusion_matrix.png", "feature_importance.png"):
+    reports = {"metrics.json", "model_card.md", "profile.json", "holdout.csv"}
+    assert names == {"model.skops", "registration.json", *reports, *plots}
+    for plot in plots:
         assert (trained_model / plot).read_bytes().startswith(b"\x89PNG")
     metrics = json.loads((trained_model / "metrics.json").read_text(encoding="utf-8"))
     assert set(metrics["test"]) >= {
@@ -216,7 +214,7 @@ def test_predict_without_target_writes_one_row_per_input(
     capsys.readouterr()
     assert main(argv) == 0
     stdout_rows = capsys.readouterr().out.strip().splitlines()
-    assert stdout_rows[0].endswith("probability,prediction")
+    assert stdout_rows[0].endswith("probability,prediction,model_version")
     assert len(stdout_rows) == 6
 
 

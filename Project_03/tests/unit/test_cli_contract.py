@@ -220,8 +220,9 @@ def test_every_result_has_a_strict_json_form(
     assert isinstance(trained["test"]["roc_auc"], float)
     model = ["--model", str(model_dir)]
     assert main(["evaluate", *model, *data, "--format", "json"]) == 0
-    metrics = strict_json(capsys.readouterr().out)
-    assert metrics["rows"] == 120
+    evaluation = strict_json(capsys.readouterr().out)
+    assert evaluation["metrics"]["rows"] == 120
+    assert evaluation["drift"]["drifted"] == []
     assert main(["predict", *model, *data, "--format", "json"]) == 0
     rows = strict_json(capsys.readouterr().out)
     assert len(rows) == 120
