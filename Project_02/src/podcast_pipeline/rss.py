@@ -1,14 +1,23 @@
-"""Parse RSS 2.0 (with iTunes tags) into Episode records, refusing hostile XML."""
+"""Parse RSS 2.0 and Atom feeds (iTunes tags, Media RSS) into Episode records.
+
+Every body goes through defusedxml first: malformed XML, entity declarations
+(expansion bombs, external entities) and documents that are neither RSS nor Atom
+are refused before feedparser (the maintained parser that reads the many
+shapes feeds come in) sees them.
+"""
 
 from __future__ import annotations
 
+import calendar
 import email.utils
 import html
 import logging
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from html.parser import HTMLParser
-from xml.etree.ElementTree import Element, ParseError
+from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import defusedxml.ElementTree
 from defusedxml import DefusedXmlException
@@ -18,8 +27,7 @@ from podcast_pipeline.models import Episode
 
 logger = logging.getLogger(__name__)
 
-ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
-CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+ATOM_FEED = "{http://www.w3.org/2005/Atom}feed"
 _SPACES = re.compile(r"\s+")
 
 
@@ -96,72 +104,88 @@ def to_iso_utc(date_text: str | None) -> str | None:
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _text(item: Element, tag: str) -> str | None:
-    found = item.find(tag)
-    if found is None or found.text is None:
-        return None
-    return found.text.strip() or None
-
-
-def _int_or_none(value: str | None) -> int | None:
+def _int_or_none(value: object) -> int | None:
     try:
-        return int(value) if value is not None else None
+        return int(str(value)) if value not in (None, "") else None
     except ValueError:
         return None
 
 
-def _parse_item(item: Element, feed_url: str) -> Episode | None:
-    enclosure = item.find("enclosure")
-    audio_url = None
-    if enclosure is not None:
-        audio_url = (enclosure.get("url") or "").strip() or None
-    link = _text(item, "link")
-    guid = _text(item, "guid") or audio_url or link
-    title = strip_html(_text(item, "title") or "")
+def _is_audio(media: Mapping[str, Any]) -> bool:
+    kind = str(media.get("type") or "")
+    return kind.startswith("audio/") or media.get("medium") == "audio"
+
+
+def _audio_of(entry: Mapping[str, Any]) -> tuple[str | None, str | None, int | None]:
+    """URL, type and length of the entry's audio: enclosures, then media:content."""
+    enclosures = [
+        {
+            "url": link.get("href"),
+            "type": link.get("type"),
+            "length": link.get("length"),
+        }
+        for link in entry.get("enclosures", [])
+    ]
+    media = [
+        {**item, "length": item.get("filesize") or item.get("fileSize")}
+        for item in entry.get("media_content", [])
+    ]
+    for candidates in (enclosures, media):
+        usable = [item for item in candidates if str(item.get("url") or "").strip()]
+        if usable:
+            chosen = next((item for item in usable if _is_audio(item)), usable[0])
+            return (
+                str(chosen["url"]).strip(),
+                chosen.get("type") or None,
+                _int_or_none(chosen.get("length")),
+            )
+    return None, None, None
+
+
+def _published(entry: Mapping[str, Any]) -> str | None:
+    for key in ("published", "updated"):
+        parsed = entry.get(f"{key}_parsed")
+        if parsed is not None:
+            moment = datetime.fromtimestamp(calendar.timegm(parsed), UTC)
+            return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+        if entry.get(key):
+            return to_iso_utc(str(entry[key]))
+    return None
+
+
+def _description(entry: Mapping[str, Any]) -> str:
+    for content in entry.get("content", []):
+        if content.get("value"):
+            return strip_html(str(content["value"]))
+    return strip_html(str(entry.get("summary") or ""))
+
+
+def _parse_entry(entry: Mapping[str, Any], feed_url: str) -> Episode | None:
+    audio_url, audio_type, audio_bytes = _audio_of(entry)
+    link = str(entry.get("link") or "").strip() or None
+    guid = str(entry.get("id") or "").strip() or audio_url or link
+    title = strip_html(str(entry.get("title") or ""))
     if guid is None:
         logger.warning(
             "Skipping item %r of %s: no guid, enclosure or link", title, feed_url
         )
         return None
-    description = (
-        _text(item, "description")
-        or _text(item, f"{ITUNES}summary")
-        or _text(item, f"{CONTENT}encoded")
-        or ""
-    )
     return Episode(
         feed_url=feed_url,
         guid=guid,
         title=title or guid,
         link=link,
-        description=strip_html(description),
-        published_at=to_iso_utc(_text(item, "pubDate")),
+        description=_description(entry),
+        published_at=_published(entry),
         audio_url=audio_url,
-        audio_type=enclosure.get("type") if enclosure is not None else None,
-        audio_declared_bytes=(
-            _int_or_none(enclosure.get("length")) if enclosure is not None else None
-        ),
-        duration=_text(item, f"{ITUNES}duration"),
+        audio_type=audio_type,
+        audio_declared_bytes=audio_bytes,
+        duration=str(entry.get("itunes_duration") or "").strip() or None,
     )
 
 
-def parse_feed(body: bytes, feed_url: str) -> list[Episode]:
-    """Parse an RSS 2.0 document into episodes, one per distinct guid.
-
-    Items without a guid are keyed by their enclosure URL, then their link; the
-    first item of a duplicated guid wins (feeds list the newest first).
-
-    Args:
-        body: The raw feed bytes.
-        feed_url: The feed's URL, recorded on every episode.
-
-    Returns:
-        The episodes in feed order.
-
-    Raises:
-        FeedParseError: Malformed XML, entity declarations (expansion attacks,
-            external entities) or a document that is not RSS.
-    """
+def _check_safe_and_known(body: bytes, feed_url: str) -> None:
+    """Refuse hostile or malformed XML and documents that are not RSS or Atom."""
     try:
         root = defusedxml.ElementTree.fromstring(body)
     except DefusedXmlException as error:
@@ -173,14 +197,40 @@ def parse_feed(body: bytes, feed_url: str) -> list[Episode]:
         raise FeedParseError(
             f"feed {feed_url} is not well-formed XML: {error}"
         ) from error
-    channel = root.find("channel") if root.tag == "rss" else None
-    if channel is None:
+    is_rss = root.tag == "rss" and root.find("channel") is not None
+    if not is_rss and root.tag != ATOM_FEED:
         raise FeedParseError(
-            f"feed {feed_url} is not RSS 2.0 (root element <{root.tag}>, no <channel>)"
+            f"feed {feed_url} is not RSS 2.0 or Atom (root element <{root.tag}>)"
         )
+
+
+def parse_feed(body: bytes, feed_url: str) -> list[Episode]:
+    """Parse an RSS 2.0 or Atom document into episodes, one per distinct guid.
+
+    Audio comes from ``<enclosure>`` (RSS), ``<link rel="enclosure">`` (Atom) or
+    ``<media:content>`` (Media RSS), an audio type preferred. Items without a
+    guid/id are keyed by their audio URL, then their link; the first item of a
+    duplicated guid wins (feeds list the newest first).
+
+    Args:
+        body: The raw feed bytes.
+        feed_url: The feed's URL, recorded on every episode.
+
+    Returns:
+        The episodes in feed order.
+
+    Raises:
+        FeedParseError: Malformed XML, entity declarations (expansion attacks,
+            external entities) or a document that is neither RSS nor Atom.
+    """
+    _check_safe_and_known(body, feed_url)
+    # Imported here: feedparser is only needed once a body is to be parsed.
+    import feedparser  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
+
+    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     episodes: dict[str, Episode] = {}
-    for item in channel.iter("item"):
-        episode = _parse_item(item, feed_url)
+    for entry in parsed.entries:
+        episode = _parse_entry(entry, feed_url)
         if episode is None:
             continue
         if episode.guid in episodes:

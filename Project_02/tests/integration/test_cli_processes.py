@@ -17,7 +17,7 @@ from tests.support.media import Item, rss
 from tests.support.server import Fault, FaultServer, Route
 
 
-def cli(*argv: str, timeout: float = 120) -> subprocess.Popen[str]:
+def cli(*argv: str) -> subprocess.Popen[str]:
     """Start ``podcast-pipeline ARGV`` in its own process."""
     return subprocess.Popen(  # noqa: S603  (our interpreter, our CLI)
         [sys.executable, "-m", "podcast_pipeline.cli", *argv],

@@ -130,5 +130,101 @@ def test_external_entity_is_refused() -> None:
 
 
 def test_a_document_that_is_not_rss_is_refused() -> None:
-    with pytest.raises(FeedParseError, match=r"not RSS 2\.0"):
+    with pytest.raises(FeedParseError, match=r"not RSS 2\.0 or Atom"):
         parse_feed(b"<html><body>Moved</body></html>", FEED)
+
+
+ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"
+      xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">
+  <title>An Atom podcast</title>
+  <id>urn:uuid:60a76c80-d399-11d9-b91C-0003939e0af6</id>
+  <updated>2024-03-02T12:00:00Z</updated>
+  <entry>
+    <title type="html">Episode &lt;b&gt;2&lt;/b&gt;</title>
+    <id>tag:example.org,2024:ep2</id>
+    <link rel="alternate" type="text/html" href="https://example.org/ep2"/>
+    <link rel="enclosure" type="audio/mpeg" length="12345"
+          href="https://cdn.example.org/ep2.mp3"/>
+    <published>2024-03-02T10:00:00+01:00</published>
+    <updated>2024-03-02T12:00:00Z</updated>
+    <content type="html">&lt;p&gt;Show &amp;amp; tell&lt;/p&gt;</content>
+    <itunes:duration>12:34</itunes:duration>
+  </entry>
+  <entry>
+    <title>Episode 1 (no published date)</title>
+    <id>tag:example.org,2024:ep1</id>
+    <link rel="enclosure" type="audio/ogg" href="https://cdn.example.org/ep1.ogg"/>
+    <updated>2024-03-01T08:00:00Z</updated>
+    <summary>Plain summary</summary>
+  </entry>
+</feed>
+"""
+
+MEDIA_RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/">
+<channel><title>Media RSS show</title>
+  <item>
+    <title>Video and audio</title>
+    <guid isPermaLink="false">m1</guid>
+    <pubDate>Sat, 02 Mar 2024 10:00:00 GMT</pubDate>
+    <media:content url="https://cdn.example.org/m1.mp4" type="video/mp4"
+                   fileSize="999"/>
+    <media:content url="https://cdn.example.org/m1.m4a" type="audio/mp4"
+                   fileSize="4321" medium="audio"/>
+  </item>
+  <item>
+    <title>Enclosure wins over media:content</title>
+    <guid>m2</guid>
+    <enclosure url="https://cdn.example.org/m2.mp3" type="audio/mpeg" length="7"/>
+    <media:content url="https://cdn.example.org/m2-alt.mp3" type="audio/mpeg"/>
+  </item>
+</channel></rss>
+"""
+
+
+def test_atom_entries_with_enclosure_links() -> None:
+    episodes = parse_feed(ATOM, FEED)
+    assert len(episodes) == 2
+    newest, older = episodes[0], episodes[1]
+    assert (newest.guid, newest.title, newest.link) == (
+        "tag:example.org,2024:ep2",
+        "Episode 2",
+        "https://example.org/ep2",
+    )
+    assert (newest.audio_url, newest.audio_type, newest.audio_declared_bytes) == (
+        "https://cdn.example.org/ep2.mp3",
+        "audio/mpeg",
+        12345,
+    )
+    assert newest.published_at == "2024-03-02T09:00:00Z"
+    assert (newest.description, newest.duration) == ("Show & tell", "12:34")
+    assert (older.audio_url, older.audio_type) == (
+        "https://cdn.example.org/ep1.ogg",
+        "audio/ogg",
+    )
+    assert older.published_at == "2024-03-01T08:00:00Z"  # <updated> when unpublished
+    assert older.description == "Plain summary"
+
+
+def test_media_content_gives_the_audio_when_there_is_no_enclosure() -> None:
+    episodes = parse_feed(MEDIA_RSS, FEED)
+    assert len(episodes) == 2
+    first, second = episodes[0], episodes[1]
+    assert (first.audio_url, first.audio_type, first.audio_declared_bytes) == (
+        "https://cdn.example.org/m1.m4a",
+        "audio/mp4",
+        4321,
+    )
+    assert first.published_at == "2024-03-02T10:00:00Z"
+    assert second.audio_url == "https://cdn.example.org/m2.mp3"
+
+
+def test_an_atom_document_declaring_entities_is_refused() -> None:
+    body = ATOM.replace(
+        b'<feed xmlns="http://www.w3.org/2005/Atom"',
+        b'<!DOCTYPE feed [<!ENTITY x "boom">]>\n'
+        b'<feed xmlns="http://www.w3.org/2005/Atom"',
+    )
+    with pytest.raises(FeedParseError, match="declares XML entities"):
+        parse_feed(body, FEED)

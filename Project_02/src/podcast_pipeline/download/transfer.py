@@ -287,8 +287,7 @@ class _Transfer:  # pylint: disable=too-many-instance-attributes  # one file's s
                     raise DownloadRefusedError(
                         f"{self.url} exceeds the {self.policy.max_bytes} byte cap"
                     )
-                sink.write(chunk)
-                sink.flush()
+                sink.write(chunk)  # kept on any exception: `with` flushes it
         if total is not None and size != total:
             if size > total:
                 self.discard()
