@@ -158,10 +158,11 @@ def test_refresh_keeps_download_transcript_and_claim_columns(store: Engine) -> N
 def test_failed_store_leaves_the_feed_untouched(store: Engine) -> None:
     store_feed(store, FEED, [episode("a")], FeedValidators("e1", None))
     broken = Episode(feed_url=FEED, guid="b", title=None)  # type: ignore[arg-type]
-    with pytest.raises(DatabaseError, match="cannot store"):
+    with pytest.raises(DatabaseError, match="cannot store") as raised:
         store_feed(
             store, FEED, [episode("a", title="changed"), broken], FeedValidators("e2")
         )
+    assert "\n" not in str(raised.value)  # one line for the CLI, no SQL dump
     [row] = list_episodes(store)
     assert row["title"] == "t"
     assert get_validators(store, FEED) == FeedValidators("e1", None)

@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from podcast_pipeline.errors import DatabaseError
 from podcast_pipeline.models import ClaimedEpisode, DownloadedFile, RetrySchedule
+from podcast_pipeline.store.engine import reason
 from podcast_pipeline.store.episodes import utc_text
 from podcast_pipeline.store.schema import episodes
 
@@ -138,7 +139,7 @@ def _claim(
             ids = list(connection.scalars(query))
             return _take(connection, ids, owner, utc_text(now + lease))
     except SQLAlchemyError as error:
-        raise DatabaseError(f"cannot claim episodes: {error}") from error
+        raise DatabaseError(f"cannot claim episodes: {reason(error)}") from error
 
 
 def claim_downloads(
@@ -189,7 +190,7 @@ def renew_claim(
             )
             return renewed
     except SQLAlchemyError as error:
-        raise DatabaseError(f"cannot renew claim: {error}") from error
+        raise DatabaseError(f"cannot renew claim: {reason(error)}") from error
 
 
 def release_claims(engine: Engine, claims: Iterable[ClaimedEpisode]) -> int:
@@ -207,7 +208,7 @@ def release_claims(engine: Engine, claims: Iterable[ClaimedEpisode]) -> int:
                     .values(claim_owner=None, claim_expires_at=None)
                 ).rowcount
     except SQLAlchemyError as error:
-        raise DatabaseError(f"cannot release claims: {error}") from error
+        raise DatabaseError(f"cannot release claims: {reason(error)}") from error
     return released
 
 
@@ -224,7 +225,7 @@ def _write_result(
             written = connection.execute(statement).rowcount == 1
     except SQLAlchemyError as error:
         raise DatabaseError(
-            f"cannot record the result of episode {claim.episode_id}: {error}"
+            f"cannot record the result of episode {claim.episode_id}: {reason(error)}"
         ) from error
     if not written:
         logger.warning(

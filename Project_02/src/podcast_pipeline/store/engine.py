@@ -51,6 +51,12 @@ def store_url(target: str | Path) -> URL:
     return url
 
 
+def reason(error: SQLAlchemyError) -> str:
+    """The driver's message, first line only (SQLAlchemy appends SQL and params)."""
+    original = getattr(error, "orig", None) or error
+    return (str(original).strip().splitlines() or [type(original).__name__])[0]
+
+
 def describe(url: URL) -> str:
     """The URL for messages, password hidden."""
     return url.render_as_string(hide_password=True)
@@ -163,14 +169,15 @@ def open_store(target: str | Path, *, create: bool = True) -> Engine:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = _make_engine(url)
-    except (OSError, SQLAlchemyError) as error:
+    except OSError as error:
         raise DatabaseError(f"cannot open store {describe(url)}: {error}") from error
     try:
         _lock_and_migrate(engine, create=create)
     except SQLAlchemyError as error:
         engine.dispose()
-        reason = str(error.orig if hasattr(error, "orig") else error).splitlines()[0]
-        raise DatabaseError(f"cannot open store {describe(url)}: {reason}") from error
+        raise DatabaseError(
+            f"cannot open store {describe(url)}: {reason(error)}"
+        ) from error
     except BaseException:
         engine.dispose()
         raise

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from podcast_pipeline.errors import DatabaseError
 from podcast_pipeline.models import Episode, FeedValidators
+from podcast_pipeline.store.engine import reason
 from podcast_pipeline.store.schema import episodes, feeds
 
 logger = logging.getLogger(__name__)
@@ -54,10 +55,15 @@ class StoreResult:
 
 def get_validators(engine: Engine, feed_url: str) -> FeedValidators:
     """The ETag / Last-Modified stored for a feed (empty if never fetched)."""
-    with engine.connect() as connection:
-        row = connection.execute(
-            select(feeds.c.etag, feeds.c.last_modified).where(feeds.c.url == feed_url)
-        ).first()
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(
+                select(feeds.c.etag, feeds.c.last_modified).where(
+                    feeds.c.url == feed_url
+                )
+            ).first()
+    except SQLAlchemyError as error:
+        raise DatabaseError(f"cannot read feed {feed_url}: {reason(error)}") from error
     if row is None:
         return FeedValidators()
     return FeedValidators(etag=row.etag, last_modified=row.last_modified)
@@ -96,7 +102,9 @@ def mark_feed_unchanged(engine: Engine, feed_url: str) -> None:
         with engine.begin() as connection:
             _save_feed(connection, feed_url, None, utc_now())
     except SQLAlchemyError as error:
-        raise DatabaseError(f"cannot record feed {feed_url}: {error}") from error
+        raise DatabaseError(
+            f"cannot record feed {feed_url}: {reason(error)}"
+        ) from error
 
 
 def _upsert_episodes(
@@ -159,7 +167,9 @@ def store_feed(
                 _upsert_episodes(connection, feed_url, items, now)
             _save_feed(connection, feed_url, validators, now)
     except SQLAlchemyError as error:
-        raise DatabaseError(f"cannot store episodes of {feed_url}: {error}") from error
+        raise DatabaseError(
+            f"cannot store episodes of {feed_url}: {reason(error)}"
+        ) from error
     new = sum(1 for item in items if item.guid not in known)
     logger.info("Stored %s: %d new, %d refreshed", feed_url, new, len(items) - new)
     return StoreResult(feed_url=feed_url, new=new, updated=len(items) - new)
@@ -167,10 +177,10 @@ def store_feed(
 
 def list_episodes(engine: Engine) -> list[dict[str, Any]]:
     """Every stored episode as a dict of its columns, newest first."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(episodes).order_by(
-                episodes.c.published_at.desc().nulls_last(), episodes.c.id.desc()
-            )
-        )
-        return [dict(row) for row in rows.mappings()]
+    newest_first = (episodes.c.published_at.desc().nulls_last(), episodes.c.id.desc())
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(select(episodes).order_by(*newest_first))
+            return [dict(row) for row in rows.mappings()]
+    except SQLAlchemyError as error:
+        raise DatabaseError(f"cannot list episodes: {reason(error)}") from error
