@@ -230,6 +230,11 @@ def _bootstrap(
     return observed, resampled
 
 
+def history_hit_rate(split: Split, model: HistoryModel, k: int = 10) -> float:
+    """Hit rate@k of a history model on one split's history protocol (for tuning)."""
+    return float(hits(split, _history_rankers(split, model)[EASE], k).mean())
+
+
 def _ratios(
     per_split: list[dict[str, npt.NDArray[np.bool_]]], rng: np.random.Generator
 ) -> tuple[str, dict[str, Ratio]]:
