@@ -28,6 +28,8 @@ from movie_recommender.options import (
     Seeds,
     Settings,
 )
+from movie_recommender.web.settings import RANGES as SERVE_RANGES
+from movie_recommender.web.settings import ServeSettings
 
 PROG = "movie-recs"
 INTERRUPTED = 130
@@ -281,6 +283,32 @@ def _add_cache(commands: "argparse._SubParsersAction[_Parser]") -> None:
     _format_option(cache, "text")
 
 
+def _add_serve(commands: "argparse._SubParsersAction[_Parser]") -> None:
+    serve = commands.add_parser(
+        "serve",
+        parents=[_logging_options(top_level=False), _data_options()],
+        help="serve recommendations over HTTP (API, page, metrics)",
+    )
+    defaults = ServeSettings(Path(), Path())
+    serve.add_argument("--host", default=defaults.host, help="default: %(default)s")
+    numbers = {
+        "port": (int, "TCP port"),
+        "workers": (int, "worker processes sharing the memory-mapped index"),
+        "max_in_flight": (int, "API requests per worker at once; beyond: 503"),
+        "time_budget": (float, "seconds an API request may take; beyond: 503"),
+        "threads": (int, "threads per worker computing answers"),
+        "cache_mb": (float, "answer cache per worker, MiB (0: none)"),
+    }
+    for name, (kind, text) in numbers.items():
+        low, high = SERVE_RANGES[name]
+        serve.add_argument(
+            "--" + name.replace("_", "-"),
+            type=kind,
+            default=getattr(defaults, name),
+            help=f"{text}, {low:g}-{high:g} (default: %(default)s)",
+        )
+
+
 def build_parser() -> _Parser:
     """Return the argument parser of ``movie-recs``."""
     parser = _Parser(
@@ -295,6 +323,7 @@ def build_parser() -> _Parser:
     _add_recommend(commands)
     _add_evaluate(commands)
     _add_cache(commands)
+    _add_serve(commands)
     return parser
 
 
@@ -335,6 +364,9 @@ def _run(args: argparse.Namespace) -> None:
         )
         print(commands.download(request, args.format))
         return
+    if args.command == "serve":
+        _serve(args, cache_root)
+        return
     data = DataOptions(_data_dir(args, cache_root), cache_root / "index", args.rebuild)
     if args.command == "search":
         options = SearchOptions(args.limit, args.min_similarity)
@@ -345,6 +377,27 @@ def _run(args: argparse.Namespace) -> None:
         print(commands.run_evaluation(data, evaluation, args.format))
         return
     _recommend(args, data)
+
+
+def _serve(args: argparse.Namespace, cache_root: Path) -> None:
+    # imported here: FastAPI and uvicorn load only for `serve`
+    from movie_recommender.web.server import serve  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
+
+    settings = ServeSettings(
+        data_dir=_data_dir(args, cache_root),
+        index_root=cache_root / "index",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        max_in_flight=args.max_in_flight,
+        time_budget=args.time_budget,
+        threads=args.threads,
+        cache_mb=args.cache_mb,
+        log_level=args.log_level,
+        log_file=args.log_file,
+        rebuild=args.rebuild,
+    )
+    serve(settings, announce=lambda line: print(line, flush=True))
 
 
 def _recommend(args: argparse.Namespace, data: DataOptions) -> None:

@@ -4,7 +4,6 @@ import asyncio
 import functools
 import json
 import logging
-import threading
 from collections.abc import AsyncIterator, Callable, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -17,10 +16,9 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from movie_recommender.errors import MovieRecsError
+from movie_recommender.logs import configure_logging
 from movie_recommender.options import ALGORITHMS, DEFAULT_ALGORITHM
 from movie_recommender.web.answer_cache import AnswerCache
-from movie_recommender.web.logs import configure_logging
 from movie_recommender.web.metrics import Metrics
 from movie_recommender.web.problems import (
     RETRY_AFTER_SECONDS,
@@ -29,12 +27,14 @@ from movie_recommender.web.problems import (
     error_body,
 )
 from movie_recommender.web.queries import RecommendationQuery, SearchQuery
+from movie_recommender.web.readiness import Readiness
 from movie_recommender.web.service import Rendered, Service, load_service
 from movie_recommender.web.settings import (
     DEFAULT_MATCHES,
     DEFAULT_RECOMMENDATIONS,
     MAX_LIMIT,
     MAX_QUERY_LENGTH,
+    READY_MARKERS,
     ServeSettings,
 )
 from movie_recommender.web.shedding import LoadShedding
@@ -43,43 +43,6 @@ logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 JSON = "application/json"
-
-
-class Readiness:
-    """Loads the service in a background thread; answers 503 until it is there."""
-
-    def __init__(self, load: Callable[[], Service]) -> None:
-        """Remember how to load (nothing happens before :meth:`start`)."""
-        self._load = load
-        self.service: Service | None = None
-        self.error: str | None = None
-
-    def start(self) -> None:
-        """Load in a daemon thread, so that ``/healthz`` answers meanwhile."""
-        threading.Thread(target=self._run, name="load-index", daemon=True).start()
-
-    def _run(self) -> None:
-        try:
-            self.service = self._load()
-        except MovieRecsError as error:
-            self.error = str(error)
-            logger.error("cannot load the index: %s", error)  # noqa: TRY400  # the message says it all
-        else:
-            logger.info("ready: %d films", self.service.movies)
-
-    def require(self) -> Service:
-        """The loaded service.
-
-        Raises:
-            UnavailableError: while loading, or when loading failed.
-        """
-        if self.service is None:
-            raise UnavailableError(
-                f"the index could not be loaded: {self.error}"
-                if self.error
-                else "the index is still loading; retry shortly"
-            )
-        return self.service
 
 
 class Answers:
@@ -175,7 +138,9 @@ def create_app(
         load: returns the service (default: map the cached index of the settings).
     """
     readiness = Readiness(
-        load or functools.partial(load_service, settings.data_dir, settings.index_root)
+        load or functools.partial(load_service, settings.data_dir, settings.index_root),
+        settings.run_dir / READY_MARKERS if settings.run_dir else None,
+        settings.workers,
     )
     metrics = Metrics()
     answers = Answers(settings, metrics)
@@ -249,12 +214,17 @@ def create_app(
     @app.get("/readyz")
     async def readyz() -> Response:
         """200 once the index is loaded, 503 before (or when loading failed)."""
-        if readiness.service is not None:
-            return _json({"status": "ready", "movies": readiness.service.movies})
         if readiness.error is not None:
             return _json({"status": "failed", "error": readiness.error}, 503)
+        if readiness.service is not None and readiness.ready:
+            return _json({"status": "ready", "movies": readiness.service.movies})
         retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-        return _json({"status": "loading"}, 503, retry)
+        loading = {
+            "status": "loading",
+            "workers_ready": readiness.workers_ready(),
+            "workers": readiness.workers,
+        }
+        return _json(loading, 503, retry)
 
     @app.get("/metrics")
     async def prometheus() -> Response:

@@ -16,6 +16,9 @@ MAX_LIMIT = 100
 MAX_QUERY_LENGTH = 200
 DEFAULT_RECOMMENDATIONS = 10
 DEFAULT_MATCHES = 5
+READY_MARKERS = "ready"  # in run_dir: one empty file per ready worker
+METRICS = "metrics"  # in run_dir: the workers' Prometheus values
+PATHS = ("data_dir", "index_root", "log_file", "run_dir")
 
 # The range of every numeric setting, checked once in ServeSettings
 RANGES: dict[str, tuple[float, float]] = {
@@ -45,6 +48,9 @@ class ServeSettings:
         cache_mb: size of each worker's answer cache, in MiB (0 disables it).
         log_level: ``DEBUG``, ``INFO``, ``WARNING`` or ``ERROR``.
         log_file: log to this file instead of stderr.
+        rebuild: rebuild the cached index before serving.
+        run_dir: set by ``serve`` for several workers: the folder they share
+            (metrics, ready markers); None with one worker.
     """
 
     data_dir: Path
@@ -58,6 +64,8 @@ class ServeSettings:
     cache_mb: float = 64.0
     log_level: str = "WARNING"
     log_file: Path | None = None
+    rebuild: bool = False
+    run_dir: Path | None = None
 
     def __post_init__(self) -> None:
         """Refuse values outside their documented ranges.
@@ -81,7 +89,7 @@ class ServeSettings:
     def to_json(self) -> str:
         """Serialise for the worker processes (paths as absolute strings)."""
         values: dict[str, Any] = asdict(self)
-        for name in ("data_dir", "index_root", "log_file"):
+        for name in PATHS:
             if values[name] is not None:
                 values[name] = str(Path(values[name]).resolve())
         return json.dumps(values)
@@ -90,7 +98,7 @@ class ServeSettings:
     def from_json(cls, text: str) -> "ServeSettings":
         """Rebuild settings written by :meth:`to_json`."""
         values: dict[str, Any] = json.loads(text)
-        for name in ("data_dir", "index_root", "log_file"):
+        for name in PATHS:
             if values[name] is not None:
                 values[name] = Path(values[name])
         return cls(**values)

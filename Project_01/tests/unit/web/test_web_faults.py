@@ -1,0 +1,168 @@
+"""Peak load and faults on a real uvicorn server in a thread (and the test client).
+
+A gate holds the engine's answers (a slow engine on demand), so that the tests
+control what is in flight without sleeping.
+"""
+
+import http.client
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from movie_recommender.web.app import create_app
+from movie_recommender.web.service import Service
+from movie_recommender.web.settings import ServeSettings
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+Fetch = Callable[[int, str], tuple[int, http.client.HTTPMessage, bytes]]
+
+
+class LiveServer:
+    """uvicorn serving one app in a background thread."""
+
+    def __init__(self, settings: ServeSettings, service: Service, fetch: Fetch) -> None:
+        self.port = settings.port
+        self.fetch = fetch
+        config = uvicorn.Config(
+            create_app(settings, lambda: service),
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            timeout_graceful_shutdown=30,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        for _ in range(3000):
+            if self.server.started:
+                break
+            self.thread.join(0.01)
+        assert self.server.started, "uvicorn did not start"
+        while self.get("/readyz")[0] != 200:
+            self.thread.join(0.01)
+
+    def get(self, path: str) -> tuple[int, http.client.HTTPMessage, Any]:
+        status, headers, body = self.fetch(self.port, path)
+        return status, headers, json.loads(body)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(30)
+
+
+@pytest.fixture
+def live(
+    web_settings: ServeSettings, service: Service, http_get: Fetch
+) -> Iterator[Callable[..., LiveServer]]:
+    servers: list[LiveServer] = []
+
+    def start(**overrides: object) -> LiveServer:
+        values = {**web_settings.__dict__, "port": free_port(), **overrides}
+        server = LiveServer(ServeSettings(**values), service, http_get)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def pool() -> Iterator[ThreadPoolExecutor]:
+    with ThreadPoolExecutor(4) as executor:
+        yield executor
+
+
+def test_beyond_max_in_flight_requests_get_an_immediate_503(
+    live: Callable[..., LiveServer],
+    service: Service,
+    gate: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    pool: ThreadPoolExecutor,
+) -> None:
+    monkeypatch.setattr(service, "recommend", gate.wrap(service.recommend))
+    server = live(max_in_flight=1, threads=1)
+    held: Future[Any] = pool.submit(server.get, "/api/recommendations?movie_id=1")
+    assert gate.entered.wait(30)
+    status, headers, body = server.get("/api/search?q=toy")
+    assert status == 503
+    assert headers["Retry-After"] == "1"
+    assert headers["content-type"] == "application/json"
+    assert body == {
+        "error": "busy: 1 requests in flight (at most 1); retry shortly",
+        "status": 503,
+    }
+    # probes and metrics are never shed
+    assert server.get("/healthz")[0] == 200
+    assert server.get("/readyz")[0] == 200
+    gate.opened.set()
+    status, _, answer = held.result(30)
+    assert status == 200
+    assert answer["match"]["movieId"] == 1
+    assert server.get("/api/search?q=toy")[0] == 200
+    text = server.fetch(server.port, "/metrics")[2].decode()
+    assert 'movie_recs_http_requests_shed_total{reason="in_flight"} 1.0' in text
+    assert (
+        'movie_recs_http_requests_total{route="/api/search",status="503"} 1.0' in text
+    )
+
+
+def test_an_answer_over_the_time_budget_is_a_503_and_others_go_on(
+    make_client: Callable[..., TestClient],
+    service: Service,
+    gate: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(service, "recommend", gate.wrap(service.recommend))
+    client = make_client(service, time_budget=1.0, threads=2)
+    late = client.get("/api/recommendations", params={"movie_id": 3})
+    assert late.status_code == 503
+    assert late.headers["Retry-After"] == "1"
+    assert late.json()["error"] == (
+        "no answer within the time budget of 1 s; retry later"
+    )
+    assert client.get("/api/search", params={"q": "emma"}).status_code == 200
+    text = client.get("/metrics").text
+    assert 'movie_recs_http_requests_shed_total{reason="time_budget"} 1.0' in text
+    gate.opened.set()
+
+
+def test_shutdown_lets_the_request_in_flight_finish(
+    live: Callable[..., LiveServer],
+    service: Service,
+    gate: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    pool: ThreadPoolExecutor,
+) -> None:
+    monkeypatch.setattr(service, "recommend", gate.wrap(service.recommend))
+    server = live()
+    held: Future[Any] = pool.submit(server.get, "/api/recommendations?q=emma")
+    assert gate.entered.wait(30)
+    server.server.should_exit = True  # what SIGTERM does
+    server.thread.join(0.2)
+    assert server.thread.is_alive(), "the server stopped with a request in flight"
+    gate.opened.set()
+    status, _, answer = held.result(30)
+    assert status == 200
+    assert answer["match"]["title"] == "Emma (1996)"
+    server.thread.join(30)
+    assert not server.thread.is_alive()
+    with pytest.raises(ConnectionRefusedError):
+        server.get("/healthz")
