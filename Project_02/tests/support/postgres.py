@@ -10,6 +10,7 @@ binaries the tests that need the server skip, naming the Debian package; with
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -49,6 +50,14 @@ def _free_port() -> int:
         return port
 
 
+def _has_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
+
+
 def _as_owner(command: list[str]) -> list[str]:
     if os.geteuid() == 0:
         return ["runuser", "-u", "postgres", "--", *command]
@@ -63,6 +72,9 @@ def postgres_server() -> Iterator[str]:
         skip_or_fail(
             f"PostgreSQL server binaries not found (pg_config): {PACKAGE_HINT}"
         )
+        return
+    if os.geteuid() == 0 and not _has_user("postgres"):
+        skip_or_fail(f"running as root without a `postgres` user: {PACKAGE_HINT}")
         return
     folder = Path(tempfile.mkdtemp(prefix="podcast-pg-"))
     data, sockets = folder / "data", folder / "run"
