@@ -5,6 +5,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -426,7 +427,14 @@ def _interrupt(signal_number: int, _frame: FrameType | None) -> None:
 
 @contextmanager
 def _terminate_cleanly() -> Iterator[None]:
-    """Turn SIGTERM into an exception, so that ``finally`` blocks clean up."""
+    """Turn SIGTERM into an exception, so that ``finally`` blocks clean up.
+
+    Only the main thread may set signal handlers; elsewhere (``main`` called from
+    a thread) SIGTERM keeps its current handling.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         yield

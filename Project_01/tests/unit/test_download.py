@@ -4,7 +4,10 @@ import hashlib
 import http.server
 import io
 import json
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -181,3 +184,21 @@ def test_cli_download_json_is_an_object(
         "dataset": "ml-latest-small",
         "path": str(tmp_path / "ml-latest-small"),
     }
+
+
+def test_sigterm_during_a_download_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    with socket.socket() as silent:  # accepts, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        command = [sys.executable, "-m", "movie_recommender.cli", "download"]
+        command += ["--base-url", url, "--dest", str(tmp_path / "dl")]
+        with subprocess.Popen(  # noqa: S603  (our own CLI, fixed arguments)
+            command, stderr=subprocess.PIPE, text=True
+        ) as process:
+            connection, _ = silent.accept()  # the command is now waiting for us
+            process.send_signal(signal.SIGTERM)
+            _, errors = process.communicate(timeout=30)
+            connection.close()
+    assert process.returncode == 130
+    assert errors == "movie-recs: error: interrupted (SIGTERM)\n"
