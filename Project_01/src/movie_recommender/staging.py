@@ -30,7 +30,8 @@ def make_staging(target: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Tell whether a process with this pid runs (another user's counts too)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -44,7 +45,7 @@ def is_abandoned(folder: Path, now: float | None = None) -> bool:
     """Tell whether ``folder`` is a staging folder nobody is writing any more."""
     found = _STAGING.match(folder.name)
     if found:
-        return not _alive(int(found.group(1)))
+        return not process_alive(int(found.group(1)))
     if _LEGACY.match(folder.name):
         age = (time.time() if now is None else now) - folder.stat().st_mtime
         return age > LEGACY_AGE_SECONDS
