@@ -16,8 +16,10 @@ BAD_REQUESTS = [
     ("/api/recommendations?movie_id=99999999", 404, "unknown movieId: 99999999"),
     ("/api/recommendations?movie_id=858&limit=0", 422, "limit must be in 1..100"),
     ("/api/recommendations?q=toy&algorithm=best", 422, "unknown algorithm 'best'"),
-    ("/api/recommendations", 422, "give exactly one of q (a title) or movie_id"),
+    ("/api/recommendations", 422, "give exactly one of q (a title), movie_id"),
     ("/api/recommendations?q=toy&movie_id=1", 422, "give exactly one of q"),
+    ("/api/recommendations?user_id=611", 404, "unknown userId: 611"),
+    ("/api/recommendations?user_id=1&user_id=2", 422, "one user_id per request"),
     ("/api/search?q=%20", 422, "q is empty"),
     ("/api/search?q=" + "x" * 201, 422, "q is too long"),
 ]
@@ -58,6 +60,14 @@ def test_two_workers_answer_refuse_bad_input_and_stop_on_sigterm(
     )
     status, answer = get_json(server, "/api/recommendations?q=toy%20story&limit=3")
     assert (status, answer["match"]["movieId"]) == (200, 1)
+    # several films and a user's history: the history model, cached by `serve`
+    status, answer = get_json(server, "/api/recommendations?movie_id=1&movie_id=3114")
+    assert (status, answer["algorithm"], answer["fallback"]) == (200, "ease", False)
+    assert [match["movieId"] for match in answer["matches"]] == [1, 3114]
+    assert len(answer["recommendations"]) == 10
+    status, answer = get_json(server, "/api/recommendations?user_id=5&limit=5")
+    assert (status, answer["user"]["userId"], answer["fallback"]) == (200, 5, False)
+    assert len(answer["recommendations"]) == 5
 
     for path, expected_status, message in BAD_REQUESTS:
         status, error = get_json(server, path)
@@ -73,7 +83,7 @@ def test_two_workers_answer_refuse_bad_input_and_stop_on_sigterm(
         assert server.get("/api/search?q=matrix%201999")[0] == 200
     metrics = server.get("/metrics")[2].decode()
     assert counter(metrics, "/api/search", 200) == 21
-    assert counter(metrics, "/api/recommendations", 404) == 1
+    assert counter(metrics, "/api/recommendations", 404) == 2  # movieId, userId
 
     assert server.terminate() == 0
     log = server.log_file.read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from movie_recommender.logs import configure_logging
-from movie_recommender.options import ALGORITHMS, DEFAULT_ALGORITHM
+from movie_recommender.options import ALGORITHMS, FANS, HISTORY_ALGORITHM
 from movie_recommender.web.answer_cache import AnswerCache
 from movie_recommender.web.metrics import Metrics
 from movie_recommender.web.problems import (
@@ -26,7 +26,11 @@ from movie_recommender.web.problems import (
     UnavailableError,
     error_body,
 )
-from movie_recommender.web.queries import RecommendationQuery, SearchQuery
+from movie_recommender.web.queries import (
+    MAX_SEEDS,
+    RecommendationQuery,
+    SearchQuery,
+)
 from movie_recommender.web.readiness import Readiness
 from movie_recommender.web.service import Rendered, Service, load_service
 from movie_recommender.web.settings import (
@@ -167,7 +171,8 @@ def create_app(
     @app.get("/api/recommendations", responses={404: {}, 422: {}, 503: {}})
     async def recommendations(
         movie_id: Annotated[
-            list[int] | None, Query(description="the seed film's movieId")
+            list[int] | None,
+            Query(description=f"seed films' movieIds (repeat: 1-{MAX_SEEDS})"),
         ] = None,
         q: Annotated[
             str | None,
@@ -175,15 +180,25 @@ def create_app(
                 description=f"a title as people type it (1-{MAX_QUERY_LENGTH} chars)"
             ),
         ] = None,
+        user_id: Annotated[
+            list[int] | None,
+            Query(description="a MovieLens userId: their ratings are the history"),
+        ] = None,
         limit: Annotated[
             int, Query(description=f"number of films, 1-{MAX_LIMIT}")
         ] = DEFAULT_RECOMMENDATIONS,
         algorithm: Annotated[
-            str, Query(description=f"one of {', '.join(ALGORITHMS)}")
-        ] = DEFAULT_ALGORITHM,
+            str | None,
+            Query(
+                description=f"one of {', '.join(ALGORITHMS)} (default: {FANS} for "
+                f"one film, {HISTORY_ALGORITHM} for several or a user)"
+            ),
+        ] = None,
     ) -> Response:
-        """Recommendations for one film given by ``movie_id`` or ``q``."""
-        query = RecommendationQuery(tuple(movie_id or ()), q, limit, algorithm)
+        """Recommendations from one film (``movie_id`` or ``q``), several, or a user."""
+        query = RecommendationQuery(
+            tuple(movie_id or ()), q, limit, algorithm, tuple(user_id or ())
+        )
         service = readiness.require()
         body = await answers.get(query, functools.partial(service.recommend, query))
         return Response(body, media_type=JSON)

@@ -16,9 +16,8 @@ from types import FrameType
 import uvicorn
 
 from movie_recommender.errors import MovieRecsError
-from movie_recommender.store import open_index
-from movie_recommender.web.links import read_links
 from movie_recommender.web.metrics import MULTIPROCESS_ENV
+from movie_recommender.web.service import prepare_data
 from movie_recommender.web.settings import (
     METRICS,
     READY_MARKERS,
@@ -98,7 +97,8 @@ def _run_folder(settings: ServeSettings) -> Iterator[ServeSettings]:
 def serve(settings: ServeSettings, announce: Callable[[str], None]) -> None:
     """Serve until SIGTERM or Ctrl+C; in-flight requests finish first.
 
-    The cached index is built (or checked fresh) here, once: workers only map it.
+    The cached index and history model are built (or checked fresh) here, once:
+    workers only map them.
 
     Args:
         settings: what to serve and how.
@@ -110,12 +110,11 @@ def serve(settings: ServeSettings, announce: Callable[[str], None]) -> None:
     """
     check_address(settings.host, settings.port)
     started = time.perf_counter()
-    open_index(settings.data_dir, settings.index_root, rebuild=settings.rebuild)
-    read_links(settings.data_dir)
+    prepare_data(settings.data_dir, settings.index_root, rebuild=settings.rebuild)
     url = f"http://{settings.host}:{settings.port}"
     announce(
         f"serving {settings.data_dir} on {url} with {settings.workers} worker(s) "
-        f"(index checked in {time.perf_counter() - started:.1f} s; Ctrl+C stops)"
+        f"(data ready in {time.perf_counter() - started:.1f} s; Ctrl+C stops)"
     )
     with _run_folder(settings) as shared, _stopped_gracefully():
         os.environ[SETTINGS_ENV] = shared.to_json()

@@ -19,6 +19,7 @@ from movie_recommender.web.service import Service
 from movie_recommender.web.settings import MAX_LIMIT, ServeSettings
 
 WEB_FIELDS = {"year", "ratings", "links"}
+ONE_SEED = "give exactly one of q (a title), movie_id (one or several) or user_id"
 
 
 def strict(text: str) -> Any:
@@ -195,9 +196,23 @@ def test_recommendations_for_an_unmatched_title_say_so(client: TestClient) -> No
         ("q=%20%20", 422, "q is empty"),
         ("q=" + "a" * 201, 422, "q is too long: 201 characters (at most 200)"),
         ("movie_id=1&algorithm=magic", 422, "unknown algorithm 'magic': use one of"),
-        ("", 422, "give exactly one of q (a title) or movie_id"),
-        ("q=toy&movie_id=1", 422, "give exactly one of q (a title) or movie_id"),
-        ("movie_id=1&movie_id=2", 422, "at most 1 movie_id per request (got 2)"),
+        ("", 422, ONE_SEED),
+        ("q=toy&movie_id=1", 422, ONE_SEED),
+        ("q=toy&user_id=1", 422, ONE_SEED),
+        ("movie_id=1&user_id=1", 422, ONE_SEED),
+        (
+            "&".join(["movie_id=1"] * 51),
+            422,
+            "at most 50 movie_id per request (got 51)",
+        ),
+        ("movie_id=1&movie_id=x", 422, "movie_id: Input should be a valid integer"),
+        ("user_id=1&user_id=2", 422, "one user_id per request (got 2)"),
+        ("user_id=abc", 422, "user_id: Input should be a valid integer"),
+        ("user_id=99", 404, "unknown userId: 99 (no ratings in the data set)"),
+        ("user_id=-1", 404, "unknown userId: -1"),
+        ("movie_id=1&movie_id=99", 404, "unknown movieId: 99"),
+        ("movie_id=1&movie_id=3&algorithm=fans", 422, "fans recommends for one film"),
+        ("user_id=1&algorithm=classic", 422, "classic recommends for one film"),
     ],
 )
 def test_bad_recommendation_requests_get_a_json_error_naming_the_problem(
