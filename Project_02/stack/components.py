@@ -28,6 +28,7 @@ DAG_ID = "podcast_summary"
 HEARTBEAT_TIMEOUT = 20
 RETRY_DELAY = 20
 WORKER_CONCURRENCY = 4
+QUEUED_TIMEOUT = 90
 SERVERS = ("api-server", "scheduler", "dag-processor", "triggerer")
 COMPONENTS = (*SERVERS, *WORKER_NAMES)
 CONNECTION_ID = "podcasts"
@@ -80,6 +81,11 @@ def airflow_settings(layout: StackLayout, state: StackState) -> dict[str, str]:
         "AIRFLOW__CELERY_BROKER_TRANSPORT_OPTIONS__VISIBILITY_TIMEOUT": "3600",
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT),
         "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
+        # A task a dead worker had received but not started stays "queued" until
+        # this timeout (default 600 s); no more queued than the workers can run.
+        "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT": str(QUEUED_TIMEOUT),
+        "AIRFLOW__SCHEDULER__TASK_QUEUED_TIMEOUT_CHECK_INTERVAL": "10",
+        "AIRFLOW__CORE__PARALLELISM": str(WORKER_CONCURRENCY * len(WORKER_NAMES)),
         # Only the runs you trigger: unpausing must not start a scheduled run.
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
         "AIRFLOW_CONN_PODCASTS": store_connection(state),

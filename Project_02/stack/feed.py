@@ -56,6 +56,8 @@ class Deliveries:
         self.requests: Counter[str] = Counter()
         self.completed: Counter[str] = Counter()
         self.body_bytes = 0
+        self.in_flight: dict[str, float] = {}  # guid: the fraction sent so far
+        self.last_completed_at = 0.0  # time.monotonic()
 
     def next_fault(self, guid: str) -> str | None:
         """Count a request of ``guid``; the fault to inject into it, if one is left."""
@@ -70,7 +72,16 @@ class Deliveries:
             self.body_bytes += sent
             if complete:
                 self.completed[guid] += 1
+                self.last_completed_at = time.monotonic()
                 self._lock.notify_all()
+
+    def progress(self, guid: str, fraction: float | None) -> None:
+        """Note how far the answer for ``guid`` got (None: it ended)."""
+        with self._lock:
+            if fraction is None:
+                self.in_flight.pop(guid, None)
+            else:
+                self.in_flight[guid] = fraction
 
     def wait_completed(self, guid: str, count: int, timeout: float = 5.0) -> bool:
         """Whether ``guid`` reaches ``count`` deliveries within ``timeout`` s.
@@ -79,6 +90,11 @@ class Deliveries:
         """
         with self._lock:
             return self._lock.wait_for(lambda: self.completed[guid] >= count, timeout)
+
+    def quiet_for(self, seconds: float) -> bool:
+        """Whether no delivery completed in the last ``seconds``."""
+        with self._lock:
+            return time.monotonic() - self.last_completed_at >= seconds
 
 
 class FeedServer(ThreadingHTTPServer):
@@ -199,7 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Content-Range"] = f"bytes {start}-{len(body) - 1}/{len(body)}"
         self._head(206 if start else 200, len(body) - start, "audio/mpeg", headers)
         end = start + (len(body) - start) // 2 if drop else len(body)
-        sent = self._write_throttled(body, start, end)
+        sent = self._write_throttled(guid, body, start, end)
         self.server.deliveries.record(guid, sent, complete=start + sent == len(body))
         if drop:  # RST instead of FIN: a connection reset mid-body
             self.connection.setsockopt(
@@ -215,19 +231,24 @@ class _Handler(BaseHTTPRequestHandler):
         first = requested.removeprefix("bytes=").split("-")[0]
         return int(first) if first.isdigit() else 0
 
-    def _write_throttled(self, body: bytes, start: int, end: int) -> int:
+    def _write_throttled(self, guid: str, body: bytes, start: int, end: int) -> int:
         sent = 0
         rate = self.server.bytes_per_second
-        for offset in range(start, end, CHUNK_BYTES):
-            piece = body[offset : min(offset + CHUNK_BYTES, end)]
-            try:
-                self.wfile.write(piece)
-                self.wfile.flush()
-            except OSError:  # the client went away (a killed worker)
-                break
-            sent += len(piece)
-            if rate:
-                time.sleep(len(piece) / rate)
+        deliveries = self.server.deliveries
+        try:
+            for offset in range(start, end, CHUNK_BYTES):
+                piece = body[offset : min(offset + CHUNK_BYTES, end)]
+                try:
+                    self.wfile.write(piece)
+                    self.wfile.flush()
+                except OSError:  # the client went away (a killed worker)
+                    break
+                sent += len(piece)
+                deliveries.progress(guid, (start + sent) / len(body))
+                if rate:
+                    time.sleep(len(piece) / rate)
+        finally:
+            deliveries.progress(guid, None)
         return sent
 
     def _head(

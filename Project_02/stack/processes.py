@@ -113,9 +113,39 @@ def stop_group(pid_file: Path, *, grace: float) -> bool:
     return True
 
 
-def kill_group(pid: int) -> None:
-    """SIGKILL the whole process group ``pid`` (a crashed machine, for tests)."""
-    _signal_group(pid, signal.SIGKILL)
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (Linux ``/proc``), children first."""
+    children: dict[int, list[int]] = {}
+    for entry in PROC.glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text(encoding="utf-8")
+        except OSError:
+            continue
+        parent = int(stat.rpartition(")")[2].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found: list[int] = []
+    queue = list(children.get(pid, []))
+    while queue:
+        child = queue.pop(0)
+        found.append(child)
+        queue.extend(children.get(child, []))
+    return found
+
+
+def kill_tree(pid: int) -> list[int]:
+    """SIGKILL ``pid`` and all its descendants at once, as when a machine dies.
+
+    Airflow runs each task in a process group of its own, so killing the
+    worker's group alone would leave its tasks running.
+
+    Returns:
+        The pids signalled.
+    """
+    victims = [pid, *descendants(pid)]
+    for victim in victims:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(victim, signal.SIGKILL)
+    return victims
 
 
 def _signal_group(pgid: int, signum: int) -> None:
