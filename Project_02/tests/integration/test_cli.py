@@ -251,3 +251,24 @@ def test_one_failing_feed_of_two_is_summarised_and_exits_1(
     assert "3 new episodes stored" in captured.out
     assert f"failed feed {gone}: feed {gone} answered HTTP 404" in captured.out
     assert captured.err.endswith("podcast-pipeline: error: 1 feed(s) failed\n")
+
+
+@pytest.mark.parametrize("through", ["--db", "PODCAST_DB"])
+def test_run_and_episodes_on_either_store(  # noqa: PLR0917  # pylint: disable=too-many-arguments,too-many-positional-arguments
+    through: str,
+    feed_url: str,
+    store_target: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = ["--db", store_target] if through == "--db" else []
+    if through == "PODCAST_DB":
+        monkeypatch.setenv("PODCAST_DB", store_target)
+    run = ["run", "--feed", feed_url, "--data-dir", str(tmp_path / "data"), *store]
+    assert main([*run, "--no-transcribe", "--no-progress", "--max-episodes", "1"]) == 0
+    assert "downloads: 1 of 1 downloaded" in capsys.readouterr().out
+    assert main(["episodes", *store, "--format", "json"]) == 0
+    statuses = [row["status"] for row in json.loads(capsys.readouterr().out)]
+    assert statuses == ["downloaded", "pending", "no-audio"]
+    assert not (tmp_path / "data" / "podcasts.db").exists()  # the store named was used
