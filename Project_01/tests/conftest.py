@@ -257,3 +257,17 @@ def serve_process(tmp_path: Path) -> Iterator[Callable[..., ServeProcess]]:
     for server in started:
         if server.process.poll() is None:
             server.terminate()
+
+
+@pytest.fixture(scope="module")
+def movielens_server(
+    tmp_path_factory: pytest.TempPathFactory, movielens_dir: Path
+) -> Iterator[ServeProcess]:
+    """One `movie-recs serve` on ml-latest-small shared by a module's tests."""
+    server = ServeProcess(movielens_dir, tmp_path_factory.mktemp("serve"))
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        if server.process.poll() is None:
+            server.terminate()
