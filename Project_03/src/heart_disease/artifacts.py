@@ -21,6 +21,7 @@ IMPORTANCE_PLOT_FILE = "feature_importance.png"
 RELIABILITY_PLOT_FILE = "reliability_curve.png"
 PROFILE_FILE = "profile.json"
 HOLDOUT_FILE = "holdout.csv"
+TRAINING_ROWS_FILE = "training_rows.json"
 REGISTRATION_FILE = "registration.json"
 
 # Types skops does not trust by default that our own pipelines contain. The tree

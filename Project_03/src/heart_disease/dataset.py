@@ -122,6 +122,20 @@ def target_vector(frame: pd.DataFrame) -> pd.Series:
     return pd.to_numeric(frame[TARGET]).astype("int64").rename(TARGET)
 
 
+def row_fingerprints(frame: pd.DataFrame) -> list[str]:
+    """A short hash of each row's features and target, the same for any file format.
+
+    Used to recognise a row again (a model's training rows, its held-out rows)
+    without storing the row itself.
+    """
+    features = feature_frame(frame)
+    features[TARGET] = target_vector(frame).to_numpy()
+    return [
+        hashlib.blake2b(repr(row).encode(), digest_size=8).hexdigest()
+        for row in features.itertuples(index=False, name=None)
+    ]
+
+
 def training_rows(frame: pd.DataFrame) -> pd.DataFrame:
     """Drop rows repeated on the features and target, which would leak train → test.
 

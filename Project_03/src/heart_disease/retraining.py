@@ -13,10 +13,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from heart_disease.artifacts import HOLDOUT_FILE
+from heart_disease.artifacts import HOLDOUT_FILE, TRAINING_ROWS_FILE, read_json
 from heart_disease.dataset import (
     Dataset,
     load_dataset,
+    row_fingerprints,
     target_vector,
     training_rows,
 )
@@ -32,7 +33,7 @@ from heart_disease.registration import (
     load_champion,
     run_record,
 )
-from heart_disease.schema import FEATURES, TARGET
+from heart_disease.schema import TARGET
 from heart_disease.tracking import ModelVersion, Registry, RunRecord
 from heart_disease.training import FittedModel, TrainConfig, fit, write_report
 from heart_disease.validation import SplitPlan, raise_for_errors, validate_frame
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 Decision = Literal["promoted", "kept", "refused"]
 NEW_ROWS = "the new data's held-out rows"
+# Fewer unseen held-out rows than this make a comparison too noisy to gate on.
+MIN_COMPARISON_ROWS = 30
 CHAMPION_ROWS = "the champion's held-out rows"
 
 
@@ -117,17 +120,14 @@ def retrain(config: RetrainConfig, registry: Registry) -> RetrainOutcome:
         fitted = fit(
             rows, train_config, data_sha256=dataset.sha256, rows_read=len(dataset.frame)
         )
-        comparisons = (
-            _compare(NEW_ROWS, fitted.holdout, incumbent.model, fitted),
-            _compare(CHAMPION_ROWS, incumbent.reference, incumbent.model, fitted),
-        )
+        comparisons, gate = _judge(fitted, incumbent, config.tolerances)
         write_report(fitted, workspace / "challenger")
         return _conclude(
             registry,
             incumbent.version,
             fitted,
             workspace / "challenger",
-            gate=decide(list(comparisons), config.tolerances),
+            gate=gate,
             drift=drift,
             comparisons=comparisons,
         )
@@ -141,6 +141,7 @@ class _Incumbent:
     model: ScoringModel
     profile: DataProfile
     reference: pd.DataFrame
+    training_rows: frozenset[str]
 
 
 def _load_incumbent(
@@ -153,7 +154,42 @@ def _load_incumbent(
             "retrain needs a champion trained by this version of heart-disease"
         )
     reference = read_table(report_dir / HOLDOUT_FILE)
-    return _Incumbent(version, model, model.profile, reference)
+    trained_on = report_dir / TRAINING_ROWS_FILE
+    rows = read_json(trained_on)["rows"] if trained_on.is_file() else []
+    return _Incumbent(version, model, model.profile, reference, frozenset(rows))
+
+
+def _judge(
+    fitted: FittedModel, incumbent: _Incumbent, tolerances: Tolerances
+) -> tuple[tuple[Comparison, ...], GateDecision]:
+    """Score both models on the same held-out rows and apply the gate."""
+    fresh, note = _unseen_by_champion(fitted.holdout, incumbent)
+    comparisons = tuple(
+        _compare(name, rows, incumbent.model, fitted)
+        for name, rows in ((NEW_ROWS, fresh), (CHAMPION_ROWS, incumbent.reference))
+        if rows is not None
+    )
+    gate = decide(list(comparisons), tolerances)
+    return comparisons, GateDecision(gate.promote, gate.reason + note)
+
+
+def _unseen_by_champion(
+    holdout: pd.DataFrame, incumbent: _Incumbent
+) -> tuple[pd.DataFrame | None, str]:
+    """The challenger's held-out rows that the champion was not trained on.
+
+    A daily file often repeats old rows; scoring the champion on rows it was
+    fitted on would flatter it. With too few unseen rows (or one class) the set
+    is skipped, and the reason says so.
+    """
+    unseen = [fp not in incumbent.training_rows for fp in row_fingerprints(holdout)]
+    fresh = holdout[unseen].reset_index(drop=True)
+    if len(fresh) >= MIN_COMPARISON_ROWS and fresh[TARGET].nunique() == 2:  # noqa: PLR2004
+        return fresh, ""
+    return None, (
+        f" (the new data's held-out rows were not compared: only {len(fresh)} of "
+        f"{len(holdout)} were unseen by the champion, {MIN_COMPARISON_ROWS} needed)"
+    )
 
 
 def _checked_data(
@@ -179,10 +215,8 @@ def _challenger_rows(
         DataValidationError: Too few rows remain to split and cross-validate.
     """
     rows = training_rows(dataset.frame)
-    key = [*FEATURES, TARGET]
-    normalised = rows[key].astype(str)
-    held_out = set(map(tuple, reference[key].astype(str).itertuples(index=False)))
-    keep = [tuple(row) not in held_out for row in normalised.itertuples(index=False)]
+    held_out = set(row_fingerprints(reference))
+    keep = [fp not in held_out for fp in row_fingerprints(rows)]
     removed = len(rows) - sum(keep)
     if removed:
         logger.info("left out %d rows that are in the champion's held-out set", removed)

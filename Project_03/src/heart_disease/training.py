@@ -25,6 +25,7 @@ from heart_disease.calibration import Calibration, calibration
 from heart_disease.dataset import (
     feature_frame,
     load_dataset,
+    row_fingerprints,
     target_vector,
     training_rows,
 )
@@ -129,6 +130,7 @@ class FittedModel:
     profile: DataProfile
     holdout: pd.DataFrame
     holdout_probability: npt.NDArray[np.float64]
+    training_fingerprints: tuple[str, ...]
 
 
 def fit(
@@ -178,6 +180,9 @@ def fit(
         profile=build_profile(train_x.assign(**{TARGET: train_y})),
         holdout=test_x.assign(**{TARGET: test_y}).reset_index(drop=True),
         holdout_probability=probability,
+        training_fingerprints=tuple(
+            row_fingerprints(train_x.assign(**{TARGET: train_y}))
+        ),
     )
 
 
@@ -255,6 +260,13 @@ def write_report(fitted: FittedModel, folder: Path) -> None:
     )
     artifacts.write_json(fitted.profile.to_dict(), folder / artifacts.PROFILE_FILE)
     fitted.holdout.to_csv(folder / artifacts.HOLDOUT_FILE, index=False)
+    artifacts.write_json(
+        {
+            "hash": "blake2b-64 of the features and target",
+            "rows": list(fitted.training_fingerprints),
+        },
+        folder / artifacts.TRAINING_ROWS_FILE,
+    )
     test_y = fitted.holdout[TARGET]
     plots.plot_roc_curve(
         test_y,

@@ -286,13 +286,10 @@ def _check_duplicates(frame: pd.DataFrame, present: list[str]) -> list[Problem]:
     duplicates = int(frame.duplicated(subset=present).sum()) if present else 0
     if not duplicates:
         return []
-    return [
-        Problem(
-            "warning",
-            f"{duplicates} duplicate rows on {', '.join(_key_name(present))} "
-            "(dropped before training)",
-        )
-    ]
+    # Training drops them; prediction keeps every row (one output row per input).
+    dropped = " (dropped before training)" if TARGET in present else ""
+    names = ", ".join(_key_name(present))
+    return [Problem("warning", f"{duplicates} duplicate rows on {names}{dropped}")]
 
 
 def _key_name(present: list[str]) -> list[str]:

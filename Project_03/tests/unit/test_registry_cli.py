@@ -186,3 +186,19 @@ def test_an_unreachable_tracking_server_is_a_runtime_failure(
     err = capsys.readouterr().err
     assert err.startswith(f"heart-disease: error: MLflow at {url}: cannot ")
     assert err.count("\n") == 1
+
+
+def test_retrain_on_the_champions_own_data_does_not_judge_on_rows_it_learnt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    same = tmp_path / "same.csv"
+    make_heart_frame(600, seed=0).to_csv(same, index=False)
+    assert main(["train", "--data", str(same), *FAST]) == 0
+    code, summary = run_json(["retrain", "--data", str(same), "--jobs", "1"], capsys)
+    assert code == 0, summary
+    # Every held-out row of the challenger was in the champion's training split.
+    assert (
+        "the new data's held-out rows were not compared: only 0 of"
+        in (summary["reason"])
+    )
+    assert "on the champion's held-out rows" in summary["reason"]

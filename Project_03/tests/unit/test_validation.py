@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from heart_disease.dataset import training_rows
+from heart_disease.dataset import row_fingerprints, training_rows
 from heart_disease.errors import DataValidationError
 from heart_disease.validation import SplitPlan, raise_for_errors, validate_frame
 
@@ -236,3 +236,14 @@ def test_a_blank_column_is_imputed_for_prediction_even_in_a_one_row_file(
     assert report.usable, report.errors
     assert "missing cells will be imputed (Cholesterol: 1)" in report.warnings
     assert not validate_frame(heart_frame.assign(Cholesterol=np.nan)).usable
+
+
+def test_row_fingerprints_ignore_the_file_format_and_extra_columns(
+    heart_frame: pd.DataFrame,
+) -> None:
+    as_floats = heart_frame.astype({"Age": "float64", "MaxHR": "float64"})
+    with_ids = heart_frame.assign(PatientId=range(len(heart_frame)))
+    assert row_fingerprints(as_floats) == row_fingerprints(heart_frame)
+    assert row_fingerprints(with_ids) == row_fingerprints(heart_frame)
+    flipped = heart_frame.assign(HeartDisease=1 - heart_frame.HeartDisease)
+    assert row_fingerprints(flipped)[0] != row_fingerprints(heart_frame)[0]
