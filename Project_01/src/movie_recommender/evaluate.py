@@ -73,16 +73,17 @@ class Ratio:
 
 @dataclass(frozen=True)
 class ProtocolResult:
-    """Hit rates of one protocol: per algorithm, per split, with ratios."""
+    """Hit rates of one protocol: per algorithm and split, their means, the ratios."""
 
     protocol: str
     hit_rates: dict[str, list[float]]
+    means: dict[str, float]
     baseline: str
     ratios: dict[str, Ratio]
 
     def mean(self, algorithm: str) -> float:
         """Average hit rate of one algorithm over the splits."""
-        return float(np.mean(self.hit_rates[algorithm]))
+        return self.means[algorithm]
 
 
 @dataclass(frozen=True)
@@ -328,5 +329,6 @@ def _summaries(
             name: [float(split_hits[name].mean()) for split_hits in per_split]
             for name in per_split[0]
         }
-        protocols.append(ProtocolResult(protocol, hit_rates, baseline, ratios))
+        means = {name: float(np.mean(rates)) for name, rates in hit_rates.items()}
+        protocols.append(ProtocolResult(protocol, hit_rates, means, baseline, ratios))
     return protocols

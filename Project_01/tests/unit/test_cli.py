@@ -147,7 +147,10 @@ def test_evaluate_prints_both_protocols(
     assert set(protocols["history"]["hit_rates"]) == {
         "ease", "popularity-all", "popularity-loved",
     }  # fmt: skip
-    assert set(protocols["single-seed"]["ratios"]["fans"]) == {"value", "low", "high"}
+    single = protocols["single-seed"]
+    assert set(single["ratios"]["fans"]) == {"value", "low", "high"}
+    assert single["means"]["fans"] == sum(single["hit_rates"]["fans"]) / 2
+    assert single["baseline"] in {"popularity-all", "popularity-loved"}
 
 
 @pytest.mark.parametrize(
