@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from movie_recommender.options import ALGORITHMS
+from movie_recommender.options import ALGORITHMS, HISTORY_ALGORITHM
 from movie_recommender.web.problems import BadRequestError
 from movie_recommender.web.settings import (
     DEFAULT_MATCHES,
@@ -84,6 +84,11 @@ class RecommendationQuery:
             raise BadRequestError(
                 f"unknown algorithm {self.algorithm!r}: use one of "
                 f"{', '.join(ALGORITHMS)}"
+            )
+        if self.algorithm not in (None, HISTORY_ALGORITHM) and self.seed_films != 1:
+            raise BadRequestError(
+                f"algorithm {self.algorithm} recommends for one film; several movie_id "
+                f"or a user_id need algorithm={HISTORY_ALGORITHM} (the default)"
             )
 
     @property

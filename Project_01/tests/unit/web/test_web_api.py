@@ -19,6 +19,10 @@ from movie_recommender.web.service import Service
 from movie_recommender.web.settings import MAX_LIMIT, ServeSettings
 
 WEB_FIELDS = {"year", "ratings", "links"}
+ONE_FILM = (
+    "algorithm %s recommends for one film; several movie_id or a user_id need "
+    "algorithm=ease (the default)"
+)
 ONE_SEED = "give exactly one of q (a title), movie_id (one or several) or user_id"
 
 
@@ -211,8 +215,8 @@ def test_recommendations_for_an_unmatched_title_say_so(client: TestClient) -> No
         ("user_id=99", 404, "unknown userId: 99 (no ratings in the data set)"),
         ("user_id=-1", 404, "unknown userId: -1"),
         ("movie_id=1&movie_id=99", 404, "unknown movieId: 99"),
-        ("movie_id=1&movie_id=3&algorithm=fans", 422, "fans recommends for one film"),
-        ("user_id=1&algorithm=classic", 422, "classic recommends for one film"),
+        ("movie_id=1&movie_id=3&algorithm=fans", 422, ONE_FILM % "fans"),
+        ("user_id=1&algorithm=classic", 422, ONE_FILM % "classic"),
     ],
 )
 def test_bad_recommendation_requests_get_a_json_error_naming_the_problem(
