@@ -6,7 +6,7 @@ from pathlib import Path
 
 from movie_recommender.cache_admin import cache_entries, clear_cache
 from movie_recommender.download import download_dataset
-from movie_recommender.engine import Engine
+from movie_recommender.engine import Engine, is_history_line
 from movie_recommender.errors import InputError
 from movie_recommender.evaluate import evaluate
 from movie_recommender.options import (
@@ -79,12 +79,6 @@ def _queries(batch_file: Path) -> list[str]:
     return [line.strip() for line in lines if line.strip()]
 
 
-def _needs_history(line: str) -> bool:
-    return line.lower().startswith(("user:", "id:")) and (
-        "," in line or line.lower().startswith("user:")
-    )
-
-
 def recommend_batch(
     data: DataOptions, batch_file: Path, options: RecommendOptions
 ) -> Iterator[str]:
@@ -95,7 +89,7 @@ def recommend_batch(
     """
     queries = _queries(batch_file)
     engine = _engine(data)
-    if any(_needs_history(line) for line in queries):
+    if any(is_history_line(line) for line in queries):
         engine.prepare_history()
     for line in queries:
         try:

@@ -381,6 +381,12 @@ class Engine:
         return self.recommend_titles([text], options)
 
 
+def is_history_line(line: str) -> bool:
+    """Tell whether a batch line asks the history model (several ids, or a user)."""
+    by_id = _ID_QUERY.match(line)
+    return bool(_USER_QUERY.match(line) or (by_id and "," in by_id.group(1)))
+
+
 def _unique(matches: list[MovieMatch]) -> list[MovieMatch]:
     """The matches without repeats, in their first order."""
     seen: set[int] = set()

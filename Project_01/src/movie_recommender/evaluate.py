@@ -45,7 +45,8 @@ POPULARITY_LOVED = "popularity-loved"
 BASELINES = (POPULARITY_ALL, POPULARITY_LOVED)
 SINGLE_SEED = "single-seed"
 HISTORY = "history"
-SINGLE_SEED_ALGORITHMS = ("fans", "cooccurrence", "classic", EASE)
+ONE_FILM_ALGORITHMS = ("fans", "cooccurrence", "classic")
+SINGLE_SEED_ALGORITHMS = (*ONE_FILM_ALGORITHMS, EASE)
 HISTORY_ALGORITHMS = (EASE,)
 
 
@@ -193,7 +194,7 @@ def _single_seed_rankers(
         full[seed] = -np.inf
         return full
 
-    rankers = {name: by_algorithm(name) for name in SINGLE_SEED_ALGORITHMS[:-1]}
+    rankers = {name: by_algorithm(name) for name in ONE_FILM_ALGORITHMS}
     return rankers | {EASE: ease} | _popularity(split.train)
 
 

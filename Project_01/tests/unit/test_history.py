@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 from movie_recommender.cli import main
-from movie_recommender.engine import Engine
+from movie_recommender.engine import Engine, is_history_line
 from movie_recommender.errors import CacheError, InputError
 from movie_recommender.history import (
     _GRAM_BLOCK,
@@ -199,3 +199,19 @@ def test_the_upper_triangle_is_mirrored_across_blocks() -> None:
     upper = np.triu(symmetric)
     _mirror_upper(upper)
     assert np.array_equal(upper, symmetric)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("id:1,2", True),
+        (" ID: 1 , 2 ", True),
+        ("user:5", True),
+        ("id:1", False),
+        ("toy story", False),
+        ("user:x", False),
+        ("id:1,x", False),
+    ],
+)
+def test_history_lines_are_recognised(line: str, expected: bool) -> None:
+    assert is_history_line(line) is expected
