@@ -3,7 +3,6 @@
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from movie_recommender.algorithms import Recommender, Scores, genre_matrix
+from movie_recommender.answers import Answer, MovieMatch, Recommendation, UserHistory
 from movie_recommender.errors import CacheError, InputError
 from movie_recommender.history import (
     DEFAULT_MIN_RATINGS,
@@ -30,6 +30,17 @@ from movie_recommender.options import (
     RecommendOptions,
 )
 
+__all__ = [
+    "DEFAULT_OPTIONS",
+    "Answer",
+    "Engine",
+    "MovieMatch",
+    "Recommendation",
+    "UserHistory",
+    "check_limit",
+    "is_history_line",
+]
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_OPTIONS = RecommendOptions()
@@ -37,91 +48,6 @@ _ID_QUERY = re.compile(r"^\s*id\s*:\s*(-?\d+(?:\s*,\s*-?\d+)*)\s*$", re.IGNORECA
 _ID_PREFIX = re.compile(r"^\s*id\s*:", re.IGNORECASE)
 _USER_QUERY = re.compile(r"^\s*user\s*:\s*(-?\d+)\s*$", re.IGNORECASE)
 _USER_PREFIX = re.compile(r"^\s*user\s*:", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class MovieMatch:
-    """A catalogue movie found for a query (or given by its movieId)."""
-
-    movie_id: int
-    title: str
-    genres: str
-    year: int
-    similarity: float
-    ratings: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of a match, the same in search and recommend."""
-        return {
-            "movieId": self.movie_id,
-            "title": self.title,
-            "genres": self.genres,
-            "year": self.year,
-            "similarity": self.similarity,
-            "ratings": self.ratings,
-        }
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """One recommended movie with its score."""
-
-    movie_id: int
-    title: str
-    genres: str
-    score: float
-
-
-@dataclass(frozen=True)
-class UserHistory:
-    """The MovieLens user whose ratings were the history."""
-
-    user_id: int
-    ratings: int
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The answer to one recommend request."""
-
-    query: str
-    matches: list[MovieMatch]
-    algorithm: str
-    recommendations: list[Recommendation]
-    note: str
-    user: UserHistory | None = field(default=None)
-
-    @property
-    def match(self) -> MovieMatch | None:
-        """The first seed film (the only one of a one-film request)."""
-        return self.matches[0] if self.matches else None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape (query, match, matches, user, algorithm, recommendations...).
-
-        ``match`` is the first of ``matches`` (the one-film shape of earlier
-        versions); ``user`` is null unless a user's history was the seed.
-        """
-        user = None
-        if self.user is not None:
-            user = {"userId": self.user.user_id, "ratings": self.user.ratings}
-        return {
-            "query": self.query,
-            "match": None if self.match is None else self.match.to_dict(),
-            "matches": [match.to_dict() for match in self.matches],
-            "user": user,
-            "algorithm": self.algorithm,
-            "recommendations": [
-                {
-                    "movieId": rec.movie_id,
-                    "title": rec.title,
-                    "genres": rec.genres,
-                    "score": rec.score,
-                }
-                for rec in self.recommendations
-            ],
-            "note": self.note,
-        }
 
 
 class Engine:

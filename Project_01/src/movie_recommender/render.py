@@ -6,8 +6,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from movie_recommender.answers import Answer, MovieMatch
 from movie_recommender.cache_admin import CacheEntry
-from movie_recommender.engine import Answer, MovieMatch
 from movie_recommender.evaluate import Evaluation, Ratio
 
 
