@@ -50,7 +50,13 @@ JSON = "application/json"
 
 
 class Answers:
-    """Computes answers on a bounded thread pool within a time budget, with a cache."""
+    """Answers from a cache, else computed once on a bounded pool within a budget.
+
+    Concurrent requests for the same missing answer share one computation (a few
+    films get most requests: at a cold start, many ask for the same one at once).
+    A computation that outlives its request's budget still fills the cache. At
+    most ``max_in_flight`` computations are running or queued; beyond, 503.
+    """
 
     def __init__(self, settings: ServeSettings, metrics: Metrics) -> None:
         """Create the pool and the cache (sized by the settings)."""
@@ -58,33 +64,54 @@ class Answers:
         self._cache = AnswerCache(settings.cache_bytes)
         self._budget = settings.time_budget
         self._metrics = metrics
+        self._pending: dict[Hashable, asyncio.Future[Rendered]] = {}
+        self._max_pending = settings.max_in_flight
 
     async def get(self, key: Hashable, compute: Callable[[], Rendered]) -> bytes:
         """The cached answer of ``key``, else ``compute()`` within the budget.
 
         Raises:
-            UnavailableError: when the answer takes longer than the time budget.
+            UnavailableError: when the answer takes longer than the time budget,
+                or too many answers are being computed already.
         """
         cached = self._cache.get(key)
         if cached is not None:
             self._metrics.cache.labels("hit").inc()
             return cached
         self._metrics.cache.labels("miss").inc()
-        job = self._pool.submit(compute)
+        job = self._pending.get(key) or self._start(key, compute)
         try:
-            # on timeout the job is cancelled if it has not started; a running one
-            # ends in its thread, so the pool bounds the work in progress
-            rendered = await asyncio.wait_for(asyncio.wrap_future(job), self._budget)
+            rendered = await asyncio.wait_for(asyncio.shield(job), self._budget)
         except TimeoutError:
             self._metrics.shed.labels("time_budget").inc()
             raise UnavailableError(
                 f"no answer within the time budget of {self._budget:g} s; retry later"
             ) from None
+        return rendered.body
+
+    def _start(
+        self, key: Hashable, compute: Callable[[], Rendered]
+    ) -> "asyncio.Future[Rendered]":
+        if len(self._pending) >= self._max_pending:
+            self._metrics.shed.labels("computing").inc()
+            raise UnavailableError(
+                f"busy: {len(self._pending)} answers being computed; retry shortly"
+            )
+        job = asyncio.wrap_future(self._pool.submit(compute))
+        self._pending[key] = job
+        job.add_done_callback(functools.partial(self._finished, key))
+        return job
+
+    def _finished(self, key: Hashable, job: "asyncio.Future[Rendered]") -> None:
+        """Keep a finished answer (in the event loop: no lock needed)."""
+        del self._pending[key]
+        if job.cancelled() or job.exception() is not None:
+            return  # the waiting requests got the error
+        rendered = job.result()
         if rendered.fallback:
             self._metrics.fallbacks.labels(rendered.fallback).inc()
         if rendered.cacheable:
             self._cache.put(key, rendered.body)
-        return rendered.body
 
     def close(self) -> None:
         """Drop queued work; running computations end in their threads."""

@@ -166,3 +166,87 @@ def test_shutdown_lets_the_request_in_flight_finish(
     assert not server.thread.is_alive()
     with pytest.raises(ConnectionRefusedError):
         server.get("/healthz")
+
+
+def in_flight(server: LiveServer) -> float:
+    text = server.fetch(server.port, "/metrics")[2].decode()
+    for line in text.splitlines():
+        if line.startswith("movie_recs_http_requests_in_flight "):
+            return float(line.split()[1])
+    return 0.0
+
+
+def test_identical_misses_at_once_share_one_computation(
+    live: Callable[..., LiveServer],
+    service: Service,
+    gate: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    pool: ThreadPoolExecutor,
+) -> None:
+    calls: list[object] = []
+    held_recommend = gate.wrap(service.recommend)
+
+    def counted(query: object) -> object:
+        calls.append(query)
+        return held_recommend(query)
+
+    monkeypatch.setattr(service, "recommend", counted)
+    server = live()
+    path = "/api/recommendations?movie_id=1&limit=2"
+    waiting = [pool.submit(server.get, path) for _ in range(3)]
+    assert gate.entered.wait(30)
+    for _ in range(3000):  # until the three requests are in the service
+        if in_flight(server) == 3:
+            break
+    assert in_flight(server) == 3
+    gate.opened.set()
+    answers = [future.result(30) for future in waiting]
+    assert [status for status, _, _ in answers] == [200, 200, 200]
+    assert answers[0][2] == answers[1][2] == answers[2][2]
+    assert len(calls) == 1
+
+
+def test_an_answer_past_the_budget_still_fills_the_cache(
+    make_client: Callable[..., TestClient],
+    service: Service,
+    gate: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[object] = []
+    held_recommend = gate.wrap(service.recommend)
+
+    def counted(query: object) -> object:
+        calls.append(query)
+        return held_recommend(query)
+
+    monkeypatch.setattr(service, "recommend", counted)
+    client = make_client(service, time_budget=0.05)
+    assert client.get("/api/recommendations?movie_id=1").status_code == 503
+    gate.opened.set()
+    hit = 'movie_recs_answer_cache_total{result="hit"}'
+    for _ in range(3000):  # until the computation has ended and a request hits
+        assert client.get("/api/recommendations?movie_id=1").status_code == 200
+        if hit in client.get("/metrics").text:
+            break
+    assert hit in client.get("/metrics").text
+    assert len(calls) == 1, "the late answer was cached, not computed again"
+
+
+def test_too_many_answers_being_computed_are_shed_at_once(
+    make_client: Callable[..., TestClient],
+    service: Service,
+    gate: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(service, "recommend", gate.wrap(service.recommend))
+    client = make_client(service, time_budget=0.05, max_in_flight=2, threads=1)
+    # two answers outlive their requests' budget: still computing (or queued)
+    for movie in (1, 3):
+        assert client.get(f"/api/recommendations?movie_id={movie}").status_code == 503
+    refused = client.get("/api/recommendations?movie_id=4")
+    assert refused.status_code == 503
+    assert refused.headers["Retry-After"] == "1"
+    assert refused.json()["error"] == ("busy: 2 answers being computed; retry shortly")
+    text = client.get("/metrics").text
+    assert 'movie_recs_http_requests_shed_total{reason="computing"} 1.0' in text
+    gate.opened.set()
