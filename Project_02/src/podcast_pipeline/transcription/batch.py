@@ -2,11 +2,9 @@
 
 import functools
 import logging
-import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
 
 from podcast_pipeline.errors import PodcastPipelineError
@@ -19,6 +17,7 @@ from podcast_pipeline.transcription.errors import (
     TranscriptionError,
     WorkerDiedError,
 )
+from podcast_pipeline.transcription.pool import run_in_workers
 from podcast_pipeline.transcription.result import Transcript
 from podcast_pipeline.transcription.transcriber import transcribe_with_engine
 
@@ -72,7 +71,7 @@ def transcribe_in_worker(path: Path, engine: str, model_dir: Path | None) -> Out
 
 def _in_process(
     paths: Sequence[Path], engine: str, model_dir: Path | None
-) -> Iterator[tuple[Path, Outcome]]:
+) -> Generator[tuple[Path, Outcome]]:
     speech_engine = create_engine(engine, model_dir)
     for path in paths:
         yield path, transcribe_safely(path, speech_engine)
@@ -80,48 +79,38 @@ def _in_process(
 
 def _in_pool(
     paths: Sequence[Path], engine: str, model_dir: Path | None, workers: int
-) -> Iterator[tuple[Path, Outcome]]:
-    # spawn, not fork: the caller may be a threaded Airflow worker.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        try:
-            futures: dict[Future[Outcome], Path] = {
-                pool.submit(transcribe_in_worker, path, engine, model_dir): path
-                for path in paths
-            }
-            for future in as_completed(futures):
-                yield futures[future], _outcome_of(future, futures[future])
-        finally:
-            # A caller that stops iterating early waits only for running files.
-            pool.shutdown(wait=True, cancel_futures=True)
+) -> Generator[tuple[Path, Outcome]]:
+    work = functools.partial(transcribe_in_worker, engine=engine, model_dir=model_dir)
+    # closing: a caller that stops early stops the workers now, not at collection.
+    with closing(run_in_workers(work, paths, workers)) as outcomes:
+        for path, outcome in outcomes:
+            yield path, _named(path, outcome)
+
+
+def _named(path: Path, outcome: Outcome) -> Outcome:
+    if isinstance(outcome, WorkerDiedError):  # transient: retried later
+        return WorkerDiedError(f"transcription of {path} failed: {outcome}")
+    return outcome
 
 
 def _logged(
-    results: Iterator[tuple[Path, Outcome]], total: int
+    results: Generator[tuple[Path, Outcome]], total: int
 ) -> Iterator[tuple[Path, Outcome]]:
     # Workers' own log records stay in their processes; progress is logged here.
-    for done, (path, outcome) in enumerate(results, start=1):
-        if isinstance(outcome, Transcript):
-            logger.info(
-                "%d/%d transcribed %s (%.1f s of audio, real-time factor %.3f)",
-                done,
-                total,
-                path,
-                outcome.audio_seconds,
-                outcome.real_time_factor,
-            )
-        else:
-            logger.warning("%d/%d failed %s: %s", done, total, path, outcome)
-        yield path, outcome
-
-
-def _outcome_of(future: Future[Outcome], path: Path) -> Outcome:
-    try:
-        return future.result()
-    except BrokenProcessPool as exc:
-        return WorkerDiedError(
-            f"transcription of {path} failed: a worker process died ({exc})"
-        )
+    with closing(results):
+        for done, (path, outcome) in enumerate(results, start=1):
+            if isinstance(outcome, Transcript):
+                logger.info(
+                    "%d/%d transcribed %s (%.1f s of audio, real-time factor %.3f)",
+                    done,
+                    total,
+                    path,
+                    outcome.audio_seconds,
+                    outcome.real_time_factor,
+                )
+            else:
+                logger.warning("%d/%d failed %s: %s", done, total, path, outcome)
+            yield path, outcome
 
 
 def transcribe_many(
@@ -137,7 +126,10 @@ def transcribe_many(
     that fails (missing, corrupt, not audio) yields its error and the other
     files go on. Workers are spawned processes, so a script calling this
     needs the usual ``if __name__ == "__main__":`` guard; each worker loads
-    the engine once and reuses it for every file it gets.
+    the engine once and reuses it for every file it gets. A worker that dies
+    (killed for memory, ...) yields a WorkerDiedError for its file and is
+    replaced for the others (see ``pool.run_in_workers``); closing the
+    iterator early stops every worker.
 
     Args:
         paths: The audio files.

@@ -2,8 +2,6 @@
 
 import multiprocessing
 from collections.abc import Callable, Generator
-from concurrent.futures import Future
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +18,6 @@ from podcast_pipeline.transcription import (
     transcribe_many,
 )
 from podcast_pipeline.transcription.batch import (
-    _outcome_of,
     available_cpus,
     transcribe_in_worker,
     transcribe_safely,
@@ -134,13 +131,3 @@ def test_stopping_early_cancels_the_files_not_yet_started(
 
     assert first_path in good_and_bad_files
     assert not multiprocessing.active_children()
-
-
-def test_a_dead_worker_becomes_that_files_error(tone_wav: Path) -> None:
-    future: Future[Transcript | PodcastPipelineError] = Future()
-    future.set_exception(BrokenProcessPool("killed by the OOM killer"))
-
-    outcome = _outcome_of(future, tone_wav)
-
-    assert isinstance(outcome, TranscriptionError)
-    assert "a worker process died" in str(outcome)
