@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("bench_downloads.py", "bench_transcription.py")
+BENCHMARKS = ("bench_downloads.py", "bench_transcription.py", "bench_stack.py")
 
 
 def main() -> int:

@@ -1,47 +1,72 @@
-"""Airflow DAG ``podcast_summary``: feeds → SQLite → audio files → transcripts.
+"""Airflow DAG ``podcast_summary``: feeds → store → one mapped task per episode.
 
-Every task calls one function of ``podcast_pipeline.airflow_tasks``; the work is
-done there (and is the same as ``podcast-pipeline run``). Parsing this file does
-no network or database work: Params default from environment variables only.
+Every task calls one function of ``podcast_pipeline.airflow_tasks`` (the same
+steps as ``podcast-pipeline run``). The DAG is location-free: files live under
+an ``ObjectStoragePath`` root (``PODCAST_DATA_DIR``: a folder or any fsspec URL)
+and the store comes from the connection ``podcasts``, both resolved when a task
+runs. Downloads and transcriptions are mapped per episode (named by
+``map_index_template``), in the pools ``podcast_http`` and
+``podcast_transcription``. Parsing this file does no network or database work.
 """
 
 # Tasks import the package when they run, so parsing the DAG stays light.
+# ruff: noqa: PLC0415
 # pylint: disable=import-outside-toplevel
 
 from __future__ import annotations
 
+import logging
 import os
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task, task_group
+from airflow.sdk.exceptions import AirflowSkipException
 
-from podcast_pipeline.config import (
-    default_data_dir,
-    default_feeds,
-    default_max_episodes,
-)
+from podcast_pipeline.config import default_feeds, default_max_episodes
 
-RETRIES = int(os.environ.get("PODCAST_TASK_RETRIES", "2"))
+HTTP_POOL = "podcast_http"
+TRANSCRIPTION_POOL = "podcast_transcription"
+RETRIES = int(os.environ.get("PODCAST_TASK_RETRIES", "3"))
+LABEL = "episode_label"
+
+logger = logging.getLogger(__name__)
 
 
 def _params() -> dict[str, Any]:
     return dict(get_current_context()["params"])
 
 
+def _name_this_instance(claim: dict[str, Any]) -> None:
+    """Give the mapped task instance the episode's name (``map_index_template``)."""
+    from podcast_pipeline import airflow_tasks
+
+    context: dict[str, Any] = get_current_context()  # type: ignore[assignment]
+    context[LABEL] = airflow_tasks.episode_label(claim)
+
+
+def _log_failed_run(context: Any) -> None:
+    from podcast_pipeline import airflow_tasks
+
+    logger.error("%s", airflow_tasks.run_summary(context))
+
+
 @dag(
     dag_id="podcast_summary",
-    description="Record new podcast episodes in SQLite, download and transcribe them.",
+    description="Record new podcast episodes, download and transcribe each one.",
     schedule="@daily",
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,
     tags=["podcasts"],
+    # retry_delay: the deployment's [core] default_task_retry_delay (300 s by
+    # default; the local stack uses 20 s), doubled on each retry up to 10 min.
     default_args={
         "retries": RETRIES,
-        "retry_delay": timedelta(minutes=2),
-        "retry_exponential_backoff": True,
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": timedelta(minutes=10),
     },
+    on_failure_callback=_log_failed_run,
     params={
         "feeds": Param(
             list(default_feeds(os.environ)),
@@ -49,11 +74,6 @@ def _params() -> dict[str, Any]:
             items={"type": "string"},
             minItems=1,
             description="Feed URLs (default: $PODCAST_FEEDS or the Marketplace feed)",
-        ),
-        "data_dir": Param(
-            str(default_data_dir(os.environ)),
-            type="string",
-            description="Audio files and feed bodies ($PODCAST_DATA_DIR)",
         ),
         "max_episodes": Param(
             default_max_episodes(os.environ),
@@ -69,44 +89,79 @@ def _params() -> dict[str, Any]:
     },
 )
 def podcast_summary() -> None:
-    """Daily: create/migrate the DB, fetch, store, download, transcribe."""
+    """Prepare the store, fetch, store, claim; then download+transcribe each episode."""
 
     @task(execution_timeout=timedelta(minutes=5))
-    def create_database() -> str:
-        from podcast_pipeline import airflow_tasks  # noqa: PLC0415  (keep parsing light)
+    def prepare_store() -> str:
+        from podcast_pipeline import airflow_tasks
 
-        return airflow_tasks.create_database(_params())
-
-    @task(execution_timeout=timedelta(minutes=10))
-    def fetch_feeds(db_path: str) -> list[dict[str, Any]]:
-        from podcast_pipeline import airflow_tasks  # noqa: PLC0415
-
-        return airflow_tasks.fetch(_params(), db_path)
+        return airflow_tasks.prepare_store(_params())
 
     @task(execution_timeout=timedelta(minutes=10))
-    def store_episodes(db_path: str, snapshots: list[dict[str, Any]]) -> dict[str, Any]:
-        from podcast_pipeline import airflow_tasks  # noqa: PLC0415
+    def fetch_feeds() -> list[dict[str, Any]]:
+        from podcast_pipeline import airflow_tasks
 
-        return airflow_tasks.store(db_path, snapshots)
+        return airflow_tasks.fetch(_params())
 
-    @task(execution_timeout=timedelta(hours=2))
-    def download_audio(db_path: str, stored: dict[str, Any]) -> dict[str, Any]:
-        from podcast_pipeline import airflow_tasks  # noqa: PLC0415
+    @task(execution_timeout=timedelta(minutes=10))
+    def store_episodes(snapshots: list[dict[str, Any]]) -> dict[str, Any]:
+        from podcast_pipeline import airflow_tasks
 
-        del stored  # a dependency only: download what the store step recorded
-        return airflow_tasks.download(_params(), db_path)
+        return airflow_tasks.store(_params(), snapshots)
 
-    @task(execution_timeout=timedelta(hours=4))
-    def transcribe(db_path: str, downloaded: dict[str, Any]) -> dict[str, Any]:
-        from podcast_pipeline import airflow_tasks  # noqa: PLC0415
+    @task(execution_timeout=timedelta(minutes=5))
+    def select_episodes(stored: dict[str, Any]) -> list[dict[str, Any]]:
+        from podcast_pipeline import airflow_tasks
 
-        del downloaded  # a dependency only
-        return airflow_tasks.transcribe(_params(), db_path)
+        del stored  # a dependency only: claim what the store step recorded
+        return airflow_tasks.select(_params(), get_current_context()["run_id"])
 
-    # TaskFlow passes XComArgs where the functions declare the values they receive.
-    db_path = create_database()
-    stored = store_episodes(db_path, fetch_feeds(db_path))  # type: ignore[arg-type]
-    transcribe(db_path, download_audio(db_path, stored))  # type: ignore[arg-type]
+    @task(
+        pool=HTTP_POOL,
+        map_index_template="{{ episode_label }}",
+        execution_timeout=timedelta(minutes=45),
+    )
+    def download(claim: dict[str, Any]) -> dict[str, Any]:
+        from podcast_pipeline import airflow_tasks
+
+        _name_this_instance(claim)
+        try:
+            return airflow_tasks.download(_params(), claim)
+        except (
+            airflow_tasks.EpisodeRefusedError,
+            airflow_tasks.EpisodeTakenError,
+        ) as error:
+            raise AirflowSkipException(str(error)) from error
+
+    @task(
+        pool=TRANSCRIPTION_POOL,
+        pool_slots=1,  # one process, one CPU: Celery workers cannot fork a pool
+        map_index_template="{{ episode_label }}",
+        execution_timeout=timedelta(hours=2),
+    )
+    def transcribe(downloaded: dict[str, Any]) -> dict[str, Any]:
+        from podcast_pipeline import airflow_tasks
+
+        _name_this_instance(downloaded)
+        if not _params().get("transcribe", True):
+            raise AirflowSkipException("transcription switched off for this run")
+        try:
+            return airflow_tasks.transcribe(_params(), downloaded)
+        except (
+            airflow_tasks.EpisodeRefusedError,
+            airflow_tasks.EpisodeTakenError,
+        ) as error:
+            raise AirflowSkipException(str(error)) from error
+
+    @task_group(group_id="episode")
+    def episode(claim: dict[str, Any]) -> None:
+        """Download then transcribe one episode (the group is mapped per episode)."""
+        transcribe(download(claim))  # type: ignore[arg-type]
+
+    snapshots = fetch_feeds()
+    prepare_store().set_downstream(snapshots)
+    claims = select_episodes(store_episodes(snapshots))  # type: ignore[arg-type]
+    episode.expand(claim=claims)
 
 
 podcast_summary()

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,9 +35,16 @@ if __name__ == "__main__":
                 "upstream": sorted(t.upstream_task_ids),
                 "retries": t.retries,
                 "timeout": t.execution_timeout.total_seconds(),
+                "mapped": t.get_closest_mapped_task_group() is not None,
+                "pool": t.pool,
+                "pool_slots": t.pool_slots,
+                "backoff": t.retry_exponential_backoff,
+                "max_retry_delay": t.max_retry_delay.total_seconds(),
+                "label": getattr(t, "map_index_template", None),
             }
             for t in dag.tasks
         },
+        "failure_callback": bool(dag.on_failure_callback),
         "schedule": str(dag.schedule),
         "catchup": dag.catchup,
         "max_active_runs": dag.max_active_runs,
@@ -51,8 +59,19 @@ if __name__ == "__main__":  # transcription spawns processes that re-import this
     from airflow.dag_processing.dagbag import DagBag
     dag = DagBag(dag_folder=%r).dags["podcast_summary"]
     run = dag.test(run_conf=json.loads(sys.argv[1]))
-    states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    states = {
+        f"{ti.task_id}[{ti.rendered_map_index or ti.map_index}]": str(ti.state)
+        for ti in run.get_task_instances()
+    }
     print("RESULT " + json.dumps({"state": str(run.state), "tasks": states}))
+"""
+
+# Providers register object-store schemes (the Amazon provider: s3://); the test
+# registers fsspec's in-memory file system the same way, as a remote root.
+MEMORY_FS = """
+from airflow.sdk.io import fs
+from fsspec.implementations.memory import MemoryFileSystem
+fs._BUILTIN_SCHEME_TO_FS["memory"] = lambda conn_id, options: MemoryFileSystem()
 """
 
 
@@ -98,30 +117,43 @@ def run_python(
     )
 
 
-def test_dagbag_loads_with_the_expected_tasks_wiring_and_retries(
+def test_dagbag_maps_one_task_per_episode_with_pools_and_retries(
     airflow_env: dict[str, str],
 ) -> None:
     result = run_python(DAGBAG_SCRIPT % str(DAGS), airflow_env)
     assert result.returncode == 0, result.stderr[-3000:]
     info = json.loads(result.stdout.strip().splitlines()[-1])
+    tasks = info["tasks"]
 
     assert info["errors"] == {}
-    assert {name: task["upstream"] for name, task in info["tasks"].items()} == {
-        "create_database": [],
-        "fetch_feeds": ["create_database"],
-        "store_episodes": ["create_database", "fetch_feeds"],
-        "download_audio": ["create_database", "store_episodes"],
-        "transcribe": ["create_database", "download_audio"],
+    assert {name: task["upstream"] for name, task in tasks.items()} == {
+        "prepare_store": [],
+        "fetch_feeds": ["prepare_store"],
+        "store_episodes": ["fetch_feeds"],
+        "select_episodes": ["store_episodes"],
+        "episode.download": ["select_episodes"],
+        "episode.transcribe": ["episode.download"],
     }
-    assert all(task["retries"] == 0 for task in info["tasks"].values())  # from the env
-    assert all(task["timeout"] > 0 for task in info["tasks"].values())
+    mapped = {name for name, task in tasks.items() if task["mapped"]}
+    assert mapped == {"episode.download", "episode.transcribe"}
+    assert {
+        name: (tasks[name]["pool"], tasks[name]["pool_slots"]) for name in mapped
+    } == {
+        "episode.download": ("podcast_http", 1),
+        "episode.transcribe": ("podcast_transcription", 1),
+    }
+    assert {tasks[name]["label"] for name in mapped} == {"{{ episode_label }}"}
+    assert all(task["retries"] == 0 for task in tasks.values())  # from the env
+    assert all(task["backoff"] == 2.0 for task in tasks.values())
+    assert all(task["max_retry_delay"] == 600 for task in tasks.values())
+    assert all(task["timeout"] > 0 for task in tasks.values())
+    assert info["failure_callback"]
     assert (info["schedule"], info["catchup"], info["max_active_runs"]) == (
         "@daily",
         False,
         1,
     )
     assert info["params"] == [
-        "data_dir",
         "engine",
         "feeds",
         "max_episodes",
@@ -132,7 +164,7 @@ def test_dagbag_loads_with_the_expected_tasks_wiring_and_retries(
     assert not Path(airflow_env["PODCAST_DATA_DIR"]).exists()  # parsing did no work
 
 
-def test_dag_retries_default_to_two(airflow_env: dict[str, str]) -> None:
+def test_dag_retries_default_to_three(airflow_env: dict[str, str]) -> None:
     env = {
         key: value
         for key, value in airflow_env.items()
@@ -140,7 +172,16 @@ def test_dag_retries_default_to_two(airflow_env: dict[str, str]) -> None:
     }
     result = run_python(DAGBAG_SCRIPT % str(DAGS), env)
     info = json.loads(result.stdout.strip().splitlines()[-1])
-    assert {task["retries"] for task in info["tasks"].values()} == {2}
+    assert {task["retries"] for task in info["tasks"].values()} == {3}
+
+
+def dag_test(script: str, env: dict[str, str], conf: dict[str, Any]) -> dict[str, Any]:
+    """Run ``dag.test()`` in a fresh interpreter; its run state and task states."""
+    result = run_python(script % str(DAGS), env, json.dumps(conf))
+    assert result.returncode == 0, result.stderr[-3000:]
+    [line] = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
+    outcome: dict[str, Any] = json.loads(line.removeprefix("RESULT "))
+    return outcome
 
 
 def serve_feed(server: FaultServer, mp3_bytes: bytes) -> str:
@@ -168,24 +209,21 @@ def test_dag_test_runs_end_to_end_with_transcription(
     airflow_env: dict[str, str], server: FaultServer, mp3_bytes: bytes, tmp_path: Path
 ) -> None:
     db_path = tmp_path / "conn" / "podcasts.db"
+    data_dir = tmp_path / "data"
     env = airflow_env | {
         "AIRFLOW_CONN_PODCASTS": json.dumps(
             {"conn_type": "sqlite", "host": str(db_path)}
-        )
+        ),
+        "PODCAST_DATA_DIR": str(data_dir),  # read when the tasks run
     }
-    conf = {
-        "feeds": [serve_feed(server, mp3_bytes)],
-        "data_dir": str(tmp_path / "data"),
-        "max_episodes": 2,
-    }
+    conf = {"feeds": [serve_feed(server, mp3_bytes)], "max_episodes": 2}
 
-    result = run_python(DAG_TEST_SCRIPT % str(DAGS), env, json.dumps(conf))
-
-    assert result.returncode == 0, result.stderr[-3000:]
-    [line] = [line for line in result.stdout.splitlines() if line.startswith("RESULT ")]
-    outcome = json.loads(line.removeprefix("RESULT "))
-    assert outcome["state"] == "success", result.stdout[-3000:]
+    outcome = dag_test(DAG_TEST_SCRIPT, env, conf)
+    assert outcome["state"] == "success", outcome
     assert set(outcome["tasks"].values()) == {"success"}
+    assert {"episode.download[g2: Episode 2]", "episode.transcribe[g1: Episode 1]"} <= (
+        set(outcome["tasks"])
+    )  # mapped instances named after their episode
     stored = stored_episodes(db_path)  # at the path from the Airflow connection
     assert [(row[0], row[1]) for row in stored] == [
         ("g0", "pending"),
@@ -193,7 +231,36 @@ def test_dag_test_runs_end_to_end_with_transcription(
         ("g2", "downloaded"),
     ]
     for _, _, file_path, transcript, engine, transcribed_at in stored[1:]:
+        assert Path(file_path).is_relative_to(data_dir / "audio")
         assert Path(file_path).read_bytes() == mp3_bytes
         assert transcript is not None
         assert engine == "pocketsphinx"
         assert transcribed_at.endswith("Z")
+    assert list((data_dir / "feeds").iterdir())  # the feed body, via ObjectStoragePath
+
+
+def test_dag_test_on_a_remote_root_hands_no_local_path_between_tasks(
+    airflow_env: dict[str, str], server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    """``memory://`` stands for S3: files exist only in the object store."""
+    db_path = tmp_path / "podcasts.db"
+    env = airflow_env | {
+        "AIRFLOW_CONN_PODCASTS": json.dumps(
+            {"conn_type": "sqlite", "host": str(db_path)}
+        ),
+        "PODCAST_DATA_DIR": "memory://podcasts",
+    }
+    conf = {"feeds": [serve_feed(server, mp3_bytes)], "max_episodes": 1}
+
+    script = DAG_TEST_SCRIPT.replace(
+        "    run = ", MEMORY_FS.replace("\n", "\n    ") + "run = "
+    )
+    outcome = dag_test(script, env, conf)
+    assert outcome["state"] == "success", outcome
+    [(guid, _, file_path, transcript, engine, _)] = [
+        row for row in stored_episodes(db_path) if row[1] == "downloaded"
+    ]
+    assert guid == "g2"
+    assert file_path.startswith("memory:/")  # the object's URL, not a worker's path
+    assert transcript is not None
+    assert engine == "pocketsphinx"
