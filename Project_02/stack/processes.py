@@ -79,15 +79,36 @@ def start_detached(
     return process.pid
 
 
-def group_alive(pgid: int) -> bool:
-    """Whether any process of process group ``pgid`` is left."""
+def _stat_fields(pid: str) -> list[str] | None:
+    """State, ppid, pgrp, ... of ``/proc/PID/stat`` (None when it is gone)."""
     try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
+        stat = (PROC / pid / "stat").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return stat.rpartition(")")[2].split()
+
+
+def group_alive(pgid: int) -> bool:
+    """Whether a live (not zombie) process of process group ``pgid`` is left."""
+    if not PROC.is_dir():  # no /proc (macOS): ask the kernel
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
         return True
-    return True
+    for entry in PROC.glob("[0-9]*"):
+        fields = _stat_fields(entry.name)
+        if fields and fields[2] == str(pgid) and fields[0] != "Z":
+            return True
+    return False
+
+
+def _reap(pid: int) -> None:
+    """Collect ``pid``'s exit status if this process started it (no zombie)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 def stop_group(pid_file: Path, *, grace: float) -> bool:
@@ -103,7 +124,9 @@ def stop_group(pid_file: Path, *, grace: float) -> bool:
     _signal_group(pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
     while group_alive(pid) and time.monotonic() < deadline:
+        _reap(pid)
         time.sleep(0.2)
+    _reap(pid)
     if group_alive(pid):
         logger.warning(
             "Process group %d ignored SIGTERM for %.0f s: SIGKILL", pid, grace
@@ -117,12 +140,9 @@ def descendants(pid: int) -> list[int]:
     """Every live descendant of ``pid`` (Linux ``/proc``), children first."""
     children: dict[int, list[int]] = {}
     for entry in PROC.glob("[0-9]*"):
-        try:
-            stat = (entry / "stat").read_text(encoding="utf-8")
-        except OSError:
-            continue
-        parent = int(stat.rpartition(")")[2].split()[1])
-        children.setdefault(parent, []).append(int(entry.name))
+        fields = _stat_fields(entry.name)
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
     found: list[int] = []
     queue = list(children.get(pid, []))
     while queue:
