@@ -13,20 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from movie_recommender.errors import MovieRecsError
+from movie_recommender.staging import process_alive
 from movie_recommender.web.problems import UnavailableError
 from movie_recommender.web.service import Service
 
 logger = logging.getLogger(__name__)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Readiness:
@@ -70,7 +61,7 @@ class Readiness:
         return sum(
             1
             for marker in self._markers.iterdir()
-            if marker.name.isdigit() and _alive(int(marker.name))
+            if marker.name.isdigit() and process_alive(int(marker.name))
         )
 
     @property
