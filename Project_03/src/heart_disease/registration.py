@@ -25,8 +25,9 @@ _REQUIRED = ("scikit-learn", "skops", "numpy", "pandas", "scipy")
 
 
 def _metric_name(*parts: str) -> str:
-    # MLflow allows letters, digits, _ - . / and spaces in metric names.
-    return ".".join(re.sub(r"[^\w\-]+", "_", part).strip("_") for part in parts)
+    """``test.Age.under_45.recall``: MLflow allows letters, digits, ``_ - . /``."""
+    spelled = (part.replace("<", "under_").replace(">", "over_") for part in parts)
+    return ".".join(re.sub(r"[^\w\-]+", "_", part).strip("_") for part in spelled)
 
 
 def run_record(

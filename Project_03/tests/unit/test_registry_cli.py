@@ -1,6 +1,7 @@
 """train, models, predict, evaluate, drift and retrain on an embedded MLflow store."""
 
 import json
+import os
 import socket
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ import pandas as pd
 import pytest
 
 from heart_disease.cli import main
+from heart_disease.tracking import Registry
 from tests.conftest import make_heart_frame
 
 FAST = ["--model", "logistic", "--cv-folds", "3", "--jobs", "1"]
@@ -202,3 +204,17 @@ def test_retrain_on_the_champions_own_data_does_not_judge_on_rows_it_learnt(
         in (summary["reason"])
     )
     assert "on the champion's held-out rows" in summary["reason"]
+
+
+def test_subgroup_metrics_are_logged_under_readable_names(
+    champion: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    registry = Registry(os.environ["MLFLOW_TRACKING_URI"])
+    metrics = registry.version(champion).metrics
+    assert {
+        "test.Sex.F.recall",
+        "test.Age.under_45.recall",
+        "test.Age.over_60.roc_auc",
+    } <= set(metrics)
+    assert "test.Age.45-60.specificity" in metrics
