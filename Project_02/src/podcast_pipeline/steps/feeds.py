@@ -7,6 +7,8 @@ Airflow task can call it with values from XCom and Params.
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -24,6 +26,26 @@ from podcast_pipeline.rss import parse_feed
 from podcast_pipeline.store import get_validators, mark_feed_unchanged, store_feed
 
 logger = logging.getLogger(__name__)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a file so that a reader sees the old bytes or the new, never a part.
+
+    Runs that overlap fetch the same feed into the same file: a plain write lets one
+    run parse the body another run is halfway through writing.
+    """
+    descriptor, part_name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".part"
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as part:
+            part.write(data)
+            part.flush()
+            os.fsync(part.fileno())
+        Path(part_name).replace(path)
+    except BaseException:
+        Path(part_name).unlink(missing_ok=True)
+        raise
 
 
 @dataclass(frozen=True)
@@ -108,7 +130,7 @@ def fetch_feeds(
             body_path = None
             if not result.not_modified:
                 body_file = feeds_dir / f"{feed_directory_name(url)}.xml"
-                body_file.write_bytes(result.body)
+                write_atomically(body_file, result.body)
                 body_path = str(body_file)
             snapshots.append(
                 FeedSnapshot(
