@@ -176,21 +176,26 @@ def in_flight(server: LiveServer) -> float:
     return 0.0
 
 
-def test_identical_misses_at_once_share_one_computation(
-    live: Callable[..., LiveServer],
-    service: Service,
-    gate: Any,
-    monkeypatch: pytest.MonkeyPatch,
-    pool: ThreadPoolExecutor,
-) -> None:
-    calls: list[object] = []
+@pytest.fixture
+def calls(service: Service, gate: Any, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Hold ``service.recommend`` at the gate and record every call it gets."""
+    recorded: list[object] = []
     held_recommend = gate.wrap(service.recommend)
 
     def counted(query: object) -> object:
-        calls.append(query)
+        recorded.append(query)
         return held_recommend(query)
 
     monkeypatch.setattr(service, "recommend", counted)
+    return recorded
+
+
+def test_identical_misses_at_once_share_one_computation(
+    live: Callable[..., LiveServer],
+    gate: Any,
+    calls: list[object],
+    pool: ThreadPoolExecutor,
+) -> None:
     server = live()
     path = "/api/recommendations?movie_id=1&limit=2"
     waiting = [pool.submit(server.get, path) for _ in range(3)]
@@ -210,16 +215,8 @@ def test_an_answer_past_the_budget_still_fills_the_cache(
     make_client: Callable[..., TestClient],
     service: Service,
     gate: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    calls: list[object],
 ) -> None:
-    calls: list[object] = []
-    held_recommend = gate.wrap(service.recommend)
-
-    def counted(query: object) -> object:
-        calls.append(query)
-        return held_recommend(query)
-
-    monkeypatch.setattr(service, "recommend", counted)
     client = make_client(service, time_budget=0.05)
     assert client.get("/api/recommendations?movie_id=1").status_code == 503
     gate.opened.set()
