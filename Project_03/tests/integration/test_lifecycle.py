@@ -69,6 +69,13 @@ def write(frame: pd.DataFrame, tmp_path: Path, name: str) -> Path:
     return path
 
 
+def retrain(
+    data: Path, store: list[str], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, Any]:
+    """Run ``retrain --format json`` on one file; return its exit code and summary."""
+    return run_json(["retrain", "--data", str(data), *store, "--jobs", "1"], capsys)
+
+
 def test_the_first_train_is_the_champion(
     store: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -94,9 +101,7 @@ def test_a_changed_source_is_refused_and_the_champion_kept(
     before = champion(store, capsys)
     changed = CHANGED_SOURCES[change](pd.read_csv(heart_data))
     data = write(changed, tmp_path, change)
-    code, summary = run_json(
-        ["retrain", "--data", str(data), *store, "--jobs", "1"], capsys
-    )
+    code, summary = retrain(data, store, capsys)
     assert code == 2
     assert summary["decision"] == "refused"
     assert summary["challenger"] is None
@@ -116,9 +121,7 @@ def test_shuffled_labels_are_never_promoted(
         HeartDisease=frame.HeartDisease.sample(frac=1, random_state=7).to_numpy()
     )
     data = write(shuffled, tmp_path, "shuffled")
-    code, summary = run_json(
-        ["retrain", "--data", str(data), *store, "--jobs", "1"], capsys
-    )
+    code, summary = retrain(data, store, capsys)
     assert code == 0
     assert summary["decision"] == "kept"
     assert "champion's held-out rows" in summary["reason"]
@@ -137,9 +140,7 @@ def test_a_bootstrap_of_the_data_is_promoted_or_kept_and_predict_follows(
     data = write(
         frame.sample(len(frame), replace=True, random_state=0), tmp_path, "boot"
     )
-    code, summary = run_json(
-        ["retrain", "--data", str(data), *store, "--jobs", "1"], capsys
-    )
+    code, summary = retrain(data, store, capsys)
     assert code == 0
     assert summary["decision"] in {"promoted", "kept"}
     expected = summary["challenger"] if summary["decision"] == "promoted" else before
