@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from stack.feed import EpisodeSpec, FeedServer
 
 from podcast_pipeline.download.transfer import DownloadPolicy, download_file
 from podcast_pipeline.errors import DiskSpaceError, DownloadError, DownloadRefusedError
@@ -108,9 +109,10 @@ def test_cut_body_resumes_with_range_and_if_range(  # noqa: PLR0917  # pylint: d
     result = fetch(server.add("/a.mp3", route), tmp_path / "a.mp3")
     assert_complete(tmp_path / "a.mp3", mp3_bytes)
     assert "Range" not in route.requests[0]
-    assert route.requests[1]["Range"] == f"bytes={cut}-"  # every byte received kept
+    # Every byte received is kept; the last one is asked for again, as a check.
+    assert route.requests[1]["Range"] == f"bytes={cut - 1}-"
     assert route.requests[1]["If-Range"] == validator
-    assert result.bytes_transferred == len(mp3_bytes)
+    assert result.bytes_transferred == len(mp3_bytes) + 1
 
 
 def test_cut_body_without_validator_restarts_from_zero(
@@ -202,9 +204,53 @@ def test_partial_file_from_an_earlier_run_is_resumed(
     )
     route = Route(mp3_bytes, etag='"v1"')
     result = fetch(server.add("/a.mp3", route), tmp_path / "a.mp3")
-    assert route.requests[0]["Range"] == "bytes=1000-"
-    assert result.bytes_transferred == len(mp3_bytes) - 1000
+    assert route.requests[0]["Range"] == "bytes=999-"
+    assert result.bytes_transferred == len(mp3_bytes) - 999
     assert_complete(tmp_path / "a.mp3", mp3_bytes)
+
+
+def test_a_complete_file_not_yet_renamed_is_finished_with_one_byte(
+    mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    """A worker killed between the last byte and the rename: the retry costs 1 byte."""
+    feed = FeedServer([EpisodeSpec("ep", mp3_bytes)]).start()
+    target = tmp_path / "ep.mp3"
+    try:
+        target.mkdir()  # the rename fails, as if the worker had died just before it
+        with pytest.raises(IsADirectoryError):
+            fetch(feed.audio_url("ep"), target)
+        assert (tmp_path / "ep.mp3.part").read_bytes() == mp3_bytes
+        target.rmdir()
+
+        result = fetch(feed.audio_url("ep"), target)
+
+        assert feed.deliveries.wait_completed("ep", 2)
+        assert feed.deliveries.requests["ep"] == 2
+        assert feed.deliveries.body_bytes == len(mp3_bytes) + 1  # once, plus one
+    finally:
+        feed.stop()
+    assert result.bytes_transferred == 1
+    assert_complete(target, mp3_bytes)
+    assert not (tmp_path / "ep.mp3.part.validator").exists()
+
+
+def test_a_changed_file_behind_a_server_ignoring_if_range_is_never_spliced(
+    server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    """Same size, same Last-Modified, other bytes: the resent byte gives it away."""
+    modified = "Tue, 02 Jan 2024 10:00:00 GMT"
+    new_version = bytes(byte ^ 0xFF for byte in mp3_bytes)
+    url = server.url("/a.mp3")
+    (tmp_path / "a.mp3.part").write_bytes(mp3_bytes[:1000])
+    (tmp_path / "a.mp3.part.validator").write_text(
+        json.dumps({"url": url, "validator": modified})
+    )
+    route = Route(new_version, last_modified=modified, honours_if_range=False)
+    result = fetch(server.add("/a.mp3", route), tmp_path / "a.mp3")
+    assert route.requests[0]["Range"] == "bytes=999-"
+    assert "Range" not in route.requests[1]  # byte 999 differed: restarted
+    assert result.sha256 == hashlib.sha256(new_version).hexdigest()
+    assert_complete(tmp_path / "a.mp3", new_version)
 
 
 def test_stale_oversized_partial_restarts_after_416(

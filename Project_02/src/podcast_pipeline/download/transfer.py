@@ -2,9 +2,14 @@
 
 A dropped transfer is resumed only with a validator: ``If-Range`` carries the
 ETag (or Last-Modified) of the response the partial file came from, saved beside
-it in ``NAME.part.validator``. A ``200`` answer to the ranged request (the file
-changed), a ``206`` whose ``Content-Range`` does not start where the partial file
-ends or whose ETag differs, or a partial file without a validator all restart
+it in ``NAME.part.validator``. The resumed range starts one byte *before* the
+end of the partial file (RFC 9110 §14.2: ``bytes=N-1-``), so it is satisfiable
+even when the partial file is already complete (a worker killed between the
+last byte and the rename): the server answers ``206`` with that byte instead of
+``416``, and the byte it sends again must equal the one kept. A ``200`` answer
+(the file changed, or the server ignores ``Range``), a ``206`` whose
+``Content-Range`` does not start at the requested byte, whose ETag differs or
+whose first byte differs, or a partial file without a validator all restart
 from byte 0: two versions of a file are never spliced together.
 """
 
@@ -20,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import requests
@@ -142,14 +148,18 @@ class _Transfer:  # pylint: disable=too-many-instance-attributes  # one file's s
         return validator if isinstance(validator, str) else None
 
     def _resume_point(self) -> tuple[int, str | None]:
-        """Bytes to resume from and the validator to send; (0, None): start over."""
-        offset = self.partial.stat().st_size if self.partial.exists() else 0
-        validator = self._stored_validator() if offset else None
-        if offset and validator is None:
+        """The byte to resume from and the validator to send; (0, None): start over.
+
+        The partial file's last byte is asked for again (see the module's
+        docstring); a one-byte partial file therefore starts over.
+        """
+        size = self.partial.stat().st_size if self.partial.exists() else 0
+        validator = self._stored_validator() if size else None
+        if size and validator is None:
             logger.info("%s: partial file without validator; restarting", self.url)
             self.discard()
             return 0, None
-        return offset, validator
+        return max(0, size - 1), validator
 
     def _expected_total(self, response: requests.Response, offset: int) -> int | None:
         """Total file size from the response; -1 means the range did not match."""
@@ -191,7 +201,7 @@ class _Transfer:  # pylint: disable=too-many-instance-attributes  # one file's s
             "Accept": "audio/*, */*;q=0.1",
             "Accept-Encoding": "identity",  # byte ranges of the file itself
         }
-        if offset and validator:
+        if offset and validator:  # offset: the partial file's last byte
             headers["Range"] = f"bytes={offset}-"
             headers["If-Range"] = validator
         try:
@@ -267,11 +277,35 @@ class _Transfer:  # pylint: disable=too-many-instance-attributes  # one file's s
         self._check_space((total or 0) - offset)
         self._stream(response, offset, total)
 
+    def _check_overlap(
+        self, response: requests.Response, sink: BinaryIO, offset: int
+    ) -> int:
+        """Receive the byte at ``offset`` again; it must be the one kept there.
+
+        Returns:
+            The bytes received (0 at an immediate end of the body).
+        """
+        sink.seek(offset)
+        kept = sink.read(1)
+        sink.seek(offset)
+        received = response.raw.read(1)
+        if received and received != kept:
+            self.discard()
+            raise RetryableError(
+                f"the file changed (byte {offset} differs from the partial file); "
+                "restarting"
+            )
+        sink.write(received)
+        self.bytes_transferred += len(received)
+        return len(received)
+
     def _stream(
         self, response: requests.Response, offset: int, total: int | None
     ) -> None:
-        size = offset
-        with self.partial.open("ab" if offset else "wb") as sink:
+        with self.partial.open("r+b" if offset else "wb") as sink:
+            size = offset + (
+                self._check_overlap(response, sink, offset) if offset else 0
+            )
             while True:
                 self._check_time()
                 # read1 returns what has arrived (never waits for a full chunk):
