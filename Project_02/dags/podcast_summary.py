@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,6 +44,27 @@ def _name_this_instance(claim: dict[str, Any]) -> None:
 
     context: dict[str, Any] = get_current_context()  # type: ignore[assignment]
     context[LABEL] = airflow_tasks.episode_label(claim)
+
+
+def _episode_step(
+    step: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]],
+    claim: dict[str, Any],
+) -> dict[str, Any]:
+    """Run one episode's step; a refused or taken episode skips the instance.
+
+    Refused (permanent, recorded) ends at once without a retry; a transient
+    failure raises, and Airflow retries it with back-off.
+    """
+    from podcast_pipeline import airflow_tasks
+
+    _name_this_instance(claim)
+    try:
+        return step(_params(), claim)
+    except (
+        airflow_tasks.EpisodeRefusedError,
+        airflow_tasks.EpisodeTakenError,
+    ) as error:
+        raise AirflowSkipException(str(error)) from error
 
 
 def _log_failed_run(context: Any) -> None:
@@ -116,6 +138,13 @@ def podcast_summary() -> None:
         del stored  # a dependency only: claim what the store step recorded
         return airflow_tasks.select(_params(), get_current_context()["run_id"])
 
+    @task(execution_timeout=timedelta(minutes=1))
+    def transcription_wanted() -> None:
+        # Skipped when off: the scheduler then skips every episode.transcribe
+        # (trigger rule all_success) without starting a process for any.
+        if not _params()["transcribe"]:
+            raise AirflowSkipException("transcription switched off for this run")
+
     @task(
         pool=HTTP_POOL,
         map_index_template="{{ episode_label }}",
@@ -124,14 +153,7 @@ def podcast_summary() -> None:
     def download(claim: dict[str, Any]) -> dict[str, Any]:
         from podcast_pipeline import airflow_tasks
 
-        _name_this_instance(claim)
-        try:
-            return airflow_tasks.download(_params(), claim)
-        except (
-            airflow_tasks.EpisodeRefusedError,
-            airflow_tasks.EpisodeTakenError,
-        ) as error:
-            raise AirflowSkipException(str(error)) from error
+        return _episode_step(airflow_tasks.download, claim)
 
     @task(
         pool=TRANSCRIPTION_POOL,
@@ -142,21 +164,15 @@ def podcast_summary() -> None:
     def transcribe(downloaded: dict[str, Any]) -> dict[str, Any]:
         from podcast_pipeline import airflow_tasks
 
-        _name_this_instance(downloaded)
-        if not _params().get("transcribe", True):
-            raise AirflowSkipException("transcription switched off for this run")
-        try:
-            return airflow_tasks.transcribe(_params(), downloaded)
-        except (
-            airflow_tasks.EpisodeRefusedError,
-            airflow_tasks.EpisodeTakenError,
-        ) as error:
-            raise AirflowSkipException(str(error)) from error
+        return _episode_step(airflow_tasks.transcribe, downloaded)
+
+    wanted = transcription_wanted()
 
     @task_group(group_id="episode")
     def episode(claim: dict[str, Any]) -> None:
         """Download then transcribe one episode (the group is mapped per episode)."""
-        transcribe(download(claim))  # type: ignore[arg-type]
+        transcribed = transcribe(download(claim))  # type: ignore[arg-type]
+        wanted.set_downstream(transcribed)
 
     snapshots = fetch_feeds()
     prepare_store().set_downstream(snapshots)

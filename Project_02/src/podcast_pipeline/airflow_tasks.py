@@ -37,7 +37,11 @@ from podcast_pipeline.models import ClaimedEpisode
 from podcast_pipeline.runner import download_policy
 from podcast_pipeline.steps.downloads import download_claimed, download_lease
 from podcast_pipeline.steps.feeds import FeedSnapshot, fetch_feeds, store_feeds
-from podcast_pipeline.steps.transcripts import TranscribeOptions, transcribe_claimed
+from podcast_pipeline.steps.transcripts import (
+    TranscribeOptions,
+    TranscribeReport,
+    transcribe_claimed,
+)
 from podcast_pipeline.store import (
     claim_downloads,
     describe,
@@ -68,6 +72,28 @@ class EpisodeRetryError(PodcastPipelineError):
 
 class EpisodeTakenError(PodcastPipelineError):
     """Another run holds the episode now: nothing to do here."""
+
+
+def episode_failure(
+    guid: str, error: str, *, permanent: bool
+) -> EpisodeRefusedError | EpisodeRetryError:
+    """The exception that ends a mapped task whose episode failed.
+
+    Permanent failures (recorded ``refused``) end it at once; transient ones
+    (recorded with a back-off) are worth an Airflow retry.
+    """
+    message = f"{guid}: {error}"
+    return EpisodeRefusedError(message) if permanent else EpisodeRetryError(message)
+
+
+def transcription_failure(
+    guid: str, report: TranscribeReport
+) -> EpisodeRefusedError | EpisodeRetryError | None:
+    """What a transcription task of one episode raises (None: it succeeded)."""
+    if not report.failures:
+        return None
+    _, error = report.failures[0]
+    return episode_failure(guid, error, permanent=report.refused > 0)
 
 
 def store_target(default: str) -> str:
@@ -222,11 +248,8 @@ def download(params: Mapping[str, Any], claim_values: dict[str, Any]) -> dict[st
         else:
             outcome = _download_to_remote(engine, claim, root, policy)
     if outcome.file is None:
-        error = f"{claim.guid}: {outcome.error or 'download failed'}"
-        raise (
-            EpisodeRefusedError(error)
-            if outcome.permanent
-            else EpisodeRetryError(error)
+        raise episode_failure(
+            claim.guid, outcome.error or "download failed", permanent=outcome.permanent
         )
     logger.info(
         "Episode %s: %d bytes in %.1f s", claim.guid, outcome.file.size, outcome.seconds
@@ -263,7 +286,10 @@ def transcribe(
     task transcribes one file in its own process (one pool slot, one CPU).
 
     Raises:
-        EpisodeRetryError: The transcription failed (recorded; retried).
+        EpisodeRefusedError: Permanent: undecodable or missing audio (recorded
+            ``refused``; not retried).
+        EpisodeRetryError: Transient: the worker process died or the engine
+            failed (recorded with a back-off; retried).
         EpisodeTakenError: Another run holds the episode.
     """
     model_dir = params.get("model_dir")
@@ -282,9 +308,9 @@ def transcribe(
             )
             claim = replace(claim, file_path=str(audio))
         report = transcribe_claimed(engine, [claim], options)
-    if report.failures:
-        _, error = report.failures[0]
-        raise EpisodeRetryError(f"{claim.guid}: {error}")
+    failure = transcription_failure(claim.guid, report)
+    if failure is not None:
+        raise failure
     return asdict(report)
 
 

@@ -16,11 +16,17 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from podcast_pipeline.errors import InputError, PodcastPipelineError
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from podcast_pipeline.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -205,7 +211,7 @@ def _configure_logging(level: str, log_file: Path | None) -> None:
     logging.basicConfig(level=level, handlers=[handler], force=True)
 
 
-def _settings(args: argparse.Namespace) -> object:
+def _settings(args: argparse.Namespace) -> Settings:
     from podcast_pipeline.config import build_settings
 
     return build_settings(
@@ -219,20 +225,29 @@ def _settings(args: argparse.Namespace) -> object:
     )
 
 
+@contextmanager
+def _opened_store(settings: Settings) -> Iterator[Engine]:
+    """The existing store of ``settings``, disposed of afterwards."""
+    from podcast_pipeline.store import open_store
+
+    engine = open_store(settings.store, create=False)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def _print_result(text: str) -> None:
     print(text)
 
 
 def _command_run(args: argparse.Namespace) -> int:
-    from podcast_pipeline.config import Settings
     from podcast_pipeline.progress import TqdmProgress
     from podcast_pipeline.report import render_run_summary
     from podcast_pipeline.runner import TranscribeChoice, run_pipeline
 
-    settings = _settings(args)
-    assert isinstance(settings, Settings)  # noqa: S101  (narrowing for mypy)
     summary = run_pipeline(
-        settings,
+        _settings(args),
         transcribe=TranscribeChoice(
             enabled=not args.no_transcribe,
             engine=args.engine,
@@ -249,32 +264,22 @@ def _command_run(args: argparse.Namespace) -> int:
 
 
 def _command_episodes(args: argparse.Namespace) -> int:
-    from podcast_pipeline.config import Settings
     from podcast_pipeline.report import render_episodes
-    from podcast_pipeline.store import list_episodes, open_store
+    from podcast_pipeline.store import list_episodes
 
-    settings = _settings(args)
-    assert isinstance(settings, Settings)  # noqa: S101  (narrowing for mypy)
-    engine = open_store(settings.store, create=False)
-    try:
+    with _opened_store(_settings(args)) as engine:
         rows = list_episodes(engine)
-    finally:
-        engine.dispose()
     _print_result(render_episodes(rows, args.format))
     return 0
 
 
 def _command_transcribe(args: argparse.Namespace) -> int:
-    from podcast_pipeline.config import Settings
     from podcast_pipeline.progress import TqdmProgress
     from podcast_pipeline.report import render_transcribe_report
     from podcast_pipeline.steps.transcripts import TranscribeOptions, transcribe_due
-    from podcast_pipeline.store import open_store
 
     settings = _settings(args)
-    assert isinstance(settings, Settings)  # noqa: S101  (narrowing for mypy)
-    engine = open_store(settings.store, create=False)
-    try:
+    with _opened_store(settings) as engine:
         report = transcribe_due(
             engine,
             TranscribeOptions(
@@ -282,11 +287,10 @@ def _command_transcribe(args: argparse.Namespace) -> int:
             ),
             TqdmProgress(enabled=False if args.no_progress else None),
         )
-    finally:
-        engine.dispose()
     _print_result(render_transcribe_report(report, args.format))
-    if report.failed:
-        print(f"{PROG}: error: {report.failed} transcript(s) failed", file=sys.stderr)
+    if report.failed or report.refused:
+        failed = report.failed + report.refused
+        print(f"{PROG}: error: {failed} transcript(s) failed", file=sys.stderr)
         return 1
     return 0
 

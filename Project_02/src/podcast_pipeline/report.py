@@ -97,7 +97,7 @@ def run_summary_text(summary: RunSummary) -> str:
         transcripts = summary.transcripts
         lines.append(
             f"transcripts: {transcripts.transcribed} of {transcripts.attempted} "
-            f"transcribed, {transcripts.failed} failed"
+            f"transcribed, {transcripts.failed} failed, {transcripts.refused} refused"
         )
     lines.extend(
         f"failed feed {url}: {message}" for url, message in summary.feed_failures
@@ -126,7 +126,8 @@ def render_transcribe_report(report: TranscribeReport, output_format: str) -> st
         return to_json(report)
     return (
         f"transcripts: {report.transcribed} of {report.attempted} transcribed, "
-        f"{report.failed} failed; {report.audio_seconds:.1f} s of audio in "
+        f"{report.failed} failed, {report.refused} refused; "
+        f"{report.audio_seconds:.1f} s of audio in "
         f"{report.processing_seconds:.1f} s"
     )
 

@@ -61,10 +61,11 @@ def _problems(summary: RunSummary) -> tuple[str, ...]:
             f"{downloads.failed + downloads.refused} download(s) failed: "
             + ", ".join(repr(title) for title, _ in downloads.failures)
         )
-    if summary.transcripts is not None and summary.transcripts.failed:
+    transcripts = summary.transcripts
+    if transcripts is not None and (transcripts.failed or transcripts.refused):
         problems.append(
-            f"{summary.transcripts.failed} transcript(s) failed: "
-            + ", ".join(repr(title) for title, _ in summary.transcripts.failures)
+            f"{transcripts.failed + transcripts.refused} transcript(s) failed: "
+            + ", ".join(repr(title) for title, _ in transcripts.failures)
         )
     return tuple(problems)
 

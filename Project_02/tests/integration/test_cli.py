@@ -33,22 +33,23 @@ def feed_url(server: FaultServer, mp3_bytes: bytes) -> str:
     return server.add("/feed.xml", Route(rss(items), etag='"v1"'))
 
 
+def run_argv(feed_url: str, data_dir: Path, *options: str) -> list[str]:
+    """``run`` of one feed into ``data_dir``, without progress bars."""
+    return [
+        "run",
+        "--feed",
+        feed_url,
+        "--data-dir",
+        str(data_dir),
+        "--no-progress",
+        *options,
+    ]
+
+
 def test_run_then_episodes_table_and_json(
     feed_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(
-        [
-            "run",
-            "--feed",
-            feed_url,
-            "--data-dir",
-            str(tmp_path),
-            "--no-transcribe",
-            "--no-progress",
-            "--max-episodes",
-            "1",
-        ]
-    )
+    code = main(run_argv(feed_url, tmp_path, "--no-transcribe", "--max-episodes", "1"))
     out = capsys.readouterr().out
     assert code == 0
     assert "3 new episodes stored" in out
@@ -77,20 +78,11 @@ def test_run_then_episodes_table_and_json(
 def test_run_transcribes_by_default_and_transcribe_skips_done(
     feed_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(
-        [
-            "run",
-            "--feed",
-            feed_url,
-            "--data-dir",
-            str(tmp_path),
-            "--no-progress",
-            "--max-episodes",
-            "1",
-        ]
-    )
+    code = main(run_argv(feed_url, tmp_path, "--max-episodes", "1"))
     assert code == 0
-    assert "transcripts: 1 of 1 transcribed, 0 failed" in capsys.readouterr().out
+    assert "transcripts: 1 of 1 transcribed, 0 failed, 0 refused" in (
+        capsys.readouterr().out
+    )
     with sqlite3.connect(tmp_path / "podcasts.db") as connection:
         [(engine, error)] = connection.execute(
             "SELECT transcript_engine, transcript_error FROM episodes "
@@ -105,17 +97,7 @@ def test_run_transcribes_by_default_and_transcribe_skips_done(
 def test_transcribe_marks_a_corrupt_file_and_exits_1(
     feed_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    main(
-        [
-            "run",
-            "--feed",
-            feed_url,
-            "--data-dir",
-            str(tmp_path),
-            "--no-transcribe",
-            "--no-progress",
-        ]
-    )
+    main(run_argv(feed_url, tmp_path, "--no-transcribe"))
     with sqlite3.connect(tmp_path / "podcasts.db") as connection:
         paths = [
             row[0]
@@ -131,7 +113,7 @@ def test_transcribe_marks_a_corrupt_file_and_exits_1(
         main(["transcribe", "--db", str(tmp_path / "podcasts.db"), "--workers", "1"])
         == 1
     )
-    assert "1 of 2 transcribed, 1 failed" in capsys.readouterr().out
+    assert "1 of 2 transcribed, 0 failed, 1 refused" in capsys.readouterr().out
     with sqlite3.connect(tmp_path / "podcasts.db") as connection:
         rows = dict(
             connection.execute(
@@ -199,18 +181,7 @@ def test_unreachable_feed_is_one_line_and_exit_1(
 ) -> None:
     with FaultServer() as closed:
         url = closed.url("/feed.xml")
-    code = main(
-        [
-            "--log-level",
-            "ERROR",
-            "run",
-            "--feed",
-            url,
-            "--data-dir",
-            str(tmp_path),
-            "--no-progress",
-        ]
-    )
+    code = main(["--log-level", "ERROR", *run_argv(url, tmp_path)])
     err = capsys.readouterr().err
     assert code == 1
     assert err.count("\n") == 1
@@ -225,13 +196,7 @@ def test_log_file_receives_the_log(feed_url: str, tmp_path: Path) -> None:
             "INFO",
             "--log-file",
             str(log),
-            "run",
-            "--feed",
-            feed_url,
-            "--data-dir",
-            str(tmp_path),
-            "--no-transcribe",
-            "--no-progress",
+            *run_argv(feed_url, tmp_path, "--no-transcribe"),
         ]
     )
     assert "podcast_pipeline.steps.downloads: 2 episodes to download" in log.read_text()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import sqlite3
 import subprocess
 import sys
@@ -59,11 +60,15 @@ if __name__ == "__main__":  # transcription spawns processes that re-import this
     from airflow.dag_processing.dagbag import DagBag
     dag = DagBag(dag_folder=%r).dags["podcast_summary"]
     run = dag.test(run_conf=json.loads(sys.argv[1]))
-    states = {
-        f"{ti.task_id}[{ti.rendered_map_index or ti.map_index}]": str(ti.state)
+    instances = {
+        f"{ti.task_id}[{ti.rendered_map_index or ti.map_index}]": ti
         for ti in run.get_task_instances()
     }
-    print("RESULT " + json.dumps({"state": str(run.state), "tasks": states}))
+    print("RESULT " + json.dumps({
+        "state": str(run.state),
+        "tasks": {name: str(ti.state) for name, ti in instances.items()},
+        "tries": {name: ti.try_number for name, ti in instances.items()},
+    }))
 """
 
 # Providers register object-store schemes (the Amazon provider: s3://); the test
@@ -131,8 +136,9 @@ def test_dagbag_maps_one_task_per_episode_with_pools_and_retries(
         "fetch_feeds": ["prepare_store"],
         "store_episodes": ["fetch_feeds"],
         "select_episodes": ["store_episodes"],
+        "transcription_wanted": [],
         "episode.download": ["select_episodes"],
-        "episode.transcribe": ["episode.download"],
+        "episode.transcribe": ["episode.download", "transcription_wanted"],
     }
     mapped = {name for name, task in tasks.items() if task["mapped"]}
     assert mapped == {"episode.download", "episode.transcribe"}
@@ -184,17 +190,39 @@ def dag_test(script: str, env: dict[str, str], conf: dict[str, Any]) -> dict[str
     return outcome
 
 
-def serve_feed(server: FaultServer, mp3_bytes: bytes) -> str:
+def serve_feed(server: FaultServer, *bodies: bytes) -> str:
+    """A feed of one episode ``g<n>`` per body; the last one is the newest."""
     items = [
         Item(
             f"Episode {n}",
             guid=f"g{n}",
-            audio_url=server.add(f"/e{n}.mp3", Route(mp3_bytes)),
+            audio_url=server.add(f"/e{n}.mp3", Route(body)),
             pub_date=f"Mon, 0{n + 1} Jan 2024 10:00:00 GMT",
         )
-        for n in range(3)
+        for n, body in enumerate(bodies)
     ]
     return server.add("/feed.xml", Route(rss(items), etag='"v1"'))
+
+
+def transcriptions(outcome: dict[str, Any]) -> dict[str, tuple[str, int]]:
+    """State and try number of each episode's transcription, by guid."""
+    return {
+        name.removeprefix("episode.transcribe[").split(":")[0]: (
+            state,
+            outcome["tries"][name],
+        )
+        for name, state in outcome["tasks"].items()
+        if name.startswith("episode.transcribe[")
+    }
+
+
+def sqlite_connection(db_path: Path) -> dict[str, str]:
+    """The ``podcasts`` connection naming a SQLite file, as an environment entry."""
+    return {
+        "AIRFLOW_CONN_PODCASTS": json.dumps(
+            {"conn_type": "sqlite", "host": str(db_path)}
+        )
+    }
 
 
 def stored_episodes(db_path: Path) -> list[tuple[str, ...]]:
@@ -210,13 +238,9 @@ def test_dag_test_runs_end_to_end_with_transcription(
 ) -> None:
     db_path = tmp_path / "conn" / "podcasts.db"
     data_dir = tmp_path / "data"
-    env = airflow_env | {
-        "AIRFLOW_CONN_PODCASTS": json.dumps(
-            {"conn_type": "sqlite", "host": str(db_path)}
-        ),
-        "PODCAST_DATA_DIR": str(data_dir),  # read when the tasks run
-    }
-    conf = {"feeds": [serve_feed(server, mp3_bytes)], "max_episodes": 2}
+    env = airflow_env | sqlite_connection(db_path)
+    env["PODCAST_DATA_DIR"] = str(data_dir)  # read when the tasks run
+    conf = {"feeds": [serve_feed(server, *[mp3_bytes] * 3)], "max_episodes": 2}
 
     outcome = dag_test(DAG_TEST_SCRIPT, env, conf)
     assert outcome["state"] == "success", outcome
@@ -244,13 +268,9 @@ def test_dag_test_on_a_remote_root_hands_no_local_path_between_tasks(
 ) -> None:
     """``memory://`` stands for S3: files exist only in the object store."""
     db_path = tmp_path / "podcasts.db"
-    env = airflow_env | {
-        "AIRFLOW_CONN_PODCASTS": json.dumps(
-            {"conn_type": "sqlite", "host": str(db_path)}
-        ),
-        "PODCAST_DATA_DIR": "memory://podcasts",
-    }
-    conf = {"feeds": [serve_feed(server, mp3_bytes)], "max_episodes": 1}
+    env = airflow_env | sqlite_connection(db_path)
+    env["PODCAST_DATA_DIR"] = "memory://podcasts"
+    conf = {"feeds": [serve_feed(server, *[mp3_bytes] * 3)], "max_episodes": 1}
 
     script = DAG_TEST_SCRIPT.replace(
         "    run = ", MEMORY_FS.replace("\n", "\n    ") + "run = "
@@ -264,3 +284,59 @@ def test_dag_test_on_a_remote_root_hands_no_local_path_between_tasks(
     assert file_path.startswith("memory:/")  # the object's URL, not a worker's path
     assert transcript is not None
     assert engine == "pocketsphinx"
+
+
+def test_undecodable_audio_is_refused_at_once_and_the_others_transcribed(
+    airflow_env: dict[str, str], server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    """A permanent failure takes one try with retries on (a transient one retries)."""
+    db_path = tmp_path / "podcasts.db"
+    env = airflow_env | sqlite_connection(db_path)
+    env |= {
+        "PODCAST_DATA_DIR": str(tmp_path / "data"),
+        "PODCAST_TASK_RETRIES": "2",
+        "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": "1",
+    }
+    noise = random.Random(12).randbytes(len(mp3_bytes))  # noqa: S311  (not secret)
+    conf = {"feeds": [serve_feed(server, mp3_bytes, noise, mp3_bytes)]}
+
+    outcome = dag_test(DAG_TEST_SCRIPT, env, conf)
+
+    assert outcome["state"] == "success", outcome
+    assert transcriptions(outcome) == {
+        "g0": ("success", 1),
+        "g1": ("skipped", 1),  # one try: refused, not retried
+        "g2": ("success", 1),
+    }
+    with sqlite3.connect(db_path) as connection:
+        rows = connection.execute(
+            "SELECT guid, transcript IS NOT NULL, transcript_error, "
+            "transcript_attempts, transcript_next_attempt_at FROM episodes "
+            "ORDER BY guid"
+        ).fetchall()
+    assert [row[:2] for row in rows] == [("g0", 1), ("g1", 0), ("g2", 1)]
+    _, _, error, attempts, next_attempt = rows[1]
+    assert "not a readable audio file" in error
+    assert (attempts, next_attempt) == (1, None)  # refused: never retried
+
+
+def test_without_transcription_no_transcribe_instance_runs(
+    airflow_env: dict[str, str], server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    """transcribe=false skips one task; the scheduler skips every transcription."""
+    db_path = tmp_path / "podcasts.db"
+    env = airflow_env | sqlite_connection(db_path)
+    env["PODCAST_DATA_DIR"] = str(tmp_path / "data")
+    conf = {"feeds": [serve_feed(server, *[mp3_bytes] * 3)], "transcribe": False}
+
+    outcome = dag_test(DAG_TEST_SCRIPT, env, conf)
+
+    assert outcome["state"] == "success", outcome
+    assert outcome["tasks"]["transcription_wanted[-1]"] == "skipped"
+    downloads = {n: s for n, s in outcome["tasks"].items() if "download" in n}
+    assert set(downloads.values()) == {"success"}
+    assert len(downloads) == 3
+    assert transcriptions(outcome) == dict.fromkeys(
+        ["g0", "g1", "g2"], ("skipped", 0)
+    )  # try 0: never started
+    assert [row[1] for row in stored_episodes(db_path)] == ["downloaded"] * 3

@@ -98,6 +98,7 @@ def test_a_worker_killed_mid_file_is_a_transient_failure_retried_later(
 
     assert killed, "no worker was seen transcribing"
     assert (first.attempted, first.transcribed, first.failed) == (2, 1, 1)
+    assert first.refused == 0
     [failed] = [row for row in list_episodes(engine) if row["transcript"] is None]
     assert failed["transcript_error"].endswith(
         f"{failed['guid']}.mp3 failed: a worker process died (killed by SIGKILL)"
@@ -144,7 +145,7 @@ def test_workers_dying_on_every_file_fail_each_transiently(
 
     report = transcribe_due(engine, options)
 
-    assert (report.attempted, report.failed) == (8, 8)
+    assert (report.attempted, report.failed, report.refused) == (8, 8, 0)
     errors = [row["transcript_error"] for row in list_episodes(engine)]
     assert sum("worker process died (exit code 1)" in e for e in errors) == 4
     assert sum("not started: 4 worker processes died" in e for e in errors) == 4
@@ -161,9 +162,25 @@ def test_undecodable_audio_is_a_permanent_failure(tmp_path: Path) -> None:
     report = transcribe_due(
         engine, TranscribeOptions(workers=1, schedule=RETRY_AT_ONCE)
     )
-    assert (report.failed, report.failures[0][0]) == (1, "t")
+    assert (report.transcribed, report.failed, report.refused) == (0, 0, 1)
+    assert report.failures[0][0] == "t"
     [row] = list_episodes(engine)
     assert "not a readable audio file" in row["transcript_error"]
     assert row["transcript_next_attempt_at"] is None
     assert transcribe_due(engine, TranscribeOptions(workers=1)).attempted == 0
+    engine.dispose()
+
+
+def test_the_report_tells_refused_audio_from_transcribed(tmp_path: Path) -> None:
+    engine = open_store(tmp_path / "p.db")
+    downloaded(engine, tmp_path, {"good": make_mp3(1.0), "bad": b"\xff\xfb" * 500})
+    report = transcribe_due(engine, TranscribeOptions(workers=1))
+    assert (report.attempted, report.transcribed, report.failed, report.refused) == (
+        2,
+        1,
+        0,
+        1,
+    )
+    [(_, error)] = report.failures
+    assert error.startswith("not a readable audio file")
     engine.dispose()

@@ -78,10 +78,10 @@ def test_run_summary_lists_failures() -> None:
         ),
         stored=FeedReport(done=("a",), failures=(), new_episodes=3),
         downloads=DownloadReport(2, 1, 1, 0, 2_000_000, 1.5),
-        transcripts=TranscribeReport(1, 1, 0, 60.0, 6.0),
+        transcripts=TranscribeReport(1, 1, 0, 0, 60.0, 6.0),
     )
     text = run_summary_text(summary)
     assert "1 fetched (0 unchanged, 10 bytes), 1 failed; 3 new episodes stored" in text
     assert "downloads: 1 of 2 downloaded, 1 failed, 0 refused; 2.0 MB in 1.5 s" in text
-    assert "transcripts: 1 of 1 transcribed, 0 failed" in text
+    assert "transcripts: 1 of 1 transcribed, 0 failed, 0 refused" in text
     assert text.splitlines()[-1] == "failed feed b: HTTP 404"

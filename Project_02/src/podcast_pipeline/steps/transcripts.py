@@ -50,14 +50,31 @@ class TranscribeOptions:
 
 @dataclass(frozen=True)
 class TranscribeReport:
-    """What a transcribe step did; ``failures`` lists ``(title, error)``."""
+    """What a transcribe step did.
+
+    Attributes:
+        attempted: Episodes claimed and tried.
+        transcribed: Transcripts recorded.
+        failed: Transient failures (a worker died, the engine failed): retried
+            after their back-off.
+        refused: Permanent failures (undecodable or missing audio): never retried.
+        audio_seconds: Audio transcribed.
+        processing_seconds: Time the engines took.
+        failures: ``(title, error)`` of each failed or refused episode.
+    """
 
     attempted: int
     transcribed: int
     failed: int
+    refused: int
     audio_seconds: float
     processing_seconds: float
     failures: tuple[tuple[str, str], ...] = ()
+
+
+def is_permanent(error: PodcastPipelineError) -> bool:
+    """Whether a transcription failure will not go away (undecodable, missing audio)."""
+    return isinstance(error, InputError)
 
 
 def _record(
@@ -77,7 +94,7 @@ def _record(
         text=None,
         engine_name=options.engine,
         error=str(outcome),
-        permanent=isinstance(outcome, InputError),  # undecodable/missing audio
+        permanent=is_permanent(outcome),
         schedule=options.schedule,
     )
 
@@ -102,6 +119,7 @@ def transcribe_claimed(
     recorded: set[int] = set()
     seconds = [0.0, 0.0]
     failures: list[tuple[str, str]] = []
+    refused = 0
     if progress is not None:
         progress.begin("transcripts", len(claims))
     try:
@@ -120,6 +138,8 @@ def transcribe_claimed(
                 seconds[1] += outcome.processing_seconds
             else:
                 failures.append((claim.title, str(outcome)))
+                if is_permanent(outcome):
+                    refused += 1
             if progress is not None:
                 progress.step(path.name)
     finally:
@@ -129,7 +149,8 @@ def transcribe_claimed(
     return TranscribeReport(
         attempted=len(claims),
         transcribed=len(claims) - len(failures),
-        failed=len(failures),
+        failed=len(failures) - refused,
+        refused=refused,
         audio_seconds=seconds[0],
         processing_seconds=seconds[1],
         failures=tuple(failures),
