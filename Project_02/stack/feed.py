@@ -11,8 +11,6 @@ file's last byte: "downloaded exactly once" is checked on the server's side.
 from __future__ import annotations
 
 import hashlib
-import socket
-import struct
 import threading
 import time
 from collections import Counter
@@ -20,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from xml.sax.saxutils import escape, quoteattr
+
+from stack.loopback import LoopbackServer, QuietHandler
 
 CHUNK_BYTES = 16 * 1024
 FAULT_STATUSES = {"503": 503, "429": 429}
@@ -97,10 +95,8 @@ class Deliveries:
             return time.monotonic() - self.last_completed_at >= seconds
 
 
-class FeedServer(ThreadingHTTPServer):
+class FeedServer(LoopbackServer):
     """The feed and its audio, with latency, throttling, faults and counters."""
-
-    daemon_threads = True
 
     def __init__(
         self,
@@ -111,38 +107,21 @@ class FeedServer(ThreadingHTTPServer):
         port: int = 0,
     ) -> None:
         """Bind 127.0.0.1 (``port`` 0: a free one); ``serve_forever`` or ``start``."""
-        super().__init__(("127.0.0.1", port), _Handler)
+        super().__init__(_Handler, port)
         self.episodes = {episode.guid: episode for episode in episodes}
         self.order = [episode.guid for episode in episodes]
         self.latency = latency
         self.bytes_per_second = bytes_per_second
         self.deliveries = Deliveries(episodes)
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return f"http://127.0.0.1:{self.server_address[1]}"
 
     @property
     def feed_url(self) -> str:
         """The feed's URL."""
-        return f"{self.base_url}/feed.xml"
+        return self.url("/feed.xml")
 
     def audio_url(self, guid: str) -> str:
         """The served audio URL of episode ``guid``."""
-        return f"{self.base_url}/audio/{guid}.mp3"
-
-    def start(self) -> FeedServer:
-        """Serve in a daemon thread."""
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self.shutdown()
-        self.server_close()
+        return self.url(f"/audio/{guid}.mp3")
 
     def feed_xml(self) -> bytes:
         """The RSS document: newest episode first, one day apart."""
@@ -171,65 +150,48 @@ def etag_of(body: bytes) -> str:
     return f'"{hashlib.sha256(body).hexdigest()[:16]}"'
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: FeedServer
-    protocol_version = "HTTP/1.1"
 
-    def handle(self) -> None:
-        """Serve, ignoring clients that hang up (killed workers do)."""
-        try:
-            super().handle()
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (base API)
-        """No access log."""
-
-    def do_GET(self) -> None:  # pylint: disable=invalid-name  # http.server API
+    def do_GET(self) -> None:  # noqa: N802  # pylint: disable=invalid-name  # http.server API
         """The feed, an audio file, or 404."""
         if self.server.latency:
             time.sleep(self.server.latency)
         if self.path == "/feed.xml":
-            self._head(200, len(body := self.server.feed_xml()), "application/rss+xml")
+            self.send_head(
+                200, len(body := self.server.feed_xml()), "application/rss+xml"
+            )
             self.wfile.write(body)
             return
         guid = self.path.removeprefix("/audio/").removesuffix(".mp3")
         episode = self.server.episodes.get(guid)
         fault = self.server.deliveries.next_fault(guid) if episode else None
         if episode is None or episode.body is None:
-            self._head(404, 0, "text/plain")
+            self.send_head(404, 0, "text/plain")
             return
         if fault in FAULT_STATUSES:
-            self._head(FAULT_STATUSES[fault], 0, "text/plain", {"Retry-After": "1"})
+            self.send_head(FAULT_STATUSES[fault], 0, "text/plain", {"Retry-After": "1"})
             return
         self._send_audio(guid, episode.body, drop=fault == "drop")
 
     def _send_audio(self, guid: str, body: bytes, *, drop: bool) -> None:
-        etag = etag_of(body)
-        start = self._range_start(etag)
-        if start >= len(body):
-            self._head(416, 0, "text/plain", {"Content-Range": f"bytes */{len(body)}"})
+        etag, size = etag_of(body), len(body)
+        start = self.range_start({etag})
+        if start is not None and start >= size:
+            self.send_unsatisfiable(size)
             return
         headers = {"ETag": etag, "Accept-Ranges": "bytes"}
-        if start:
-            headers["Content-Range"] = f"bytes {start}-{len(body) - 1}/{len(body)}"
-        self._head(206 if start else 200, len(body) - start, "audio/mpeg", headers)
+        if start is None:
+            status, start = 200, 0
+        else:
+            status = 206
+            headers["Content-Range"] = f"bytes {start}-{size - 1}/{size}"
+        self.send_head(status, size - start, "audio/mpeg", headers)
         end = start + (len(body) - start) // 2 if drop else len(body)
         sent = self._write_throttled(guid, body, start, end)
         self.server.deliveries.record(guid, sent, complete=start + sent == len(body))
-        if drop:  # RST instead of FIN: a connection reset mid-body
-            self.connection.setsockopt(
-                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-            )
-            self.close_connection = True
-
-    def _range_start(self, etag: str) -> int:
-        requested = self.headers.get("Range", "")
-        if_range = self.headers.get("If-Range")
-        if not requested.startswith("bytes=") or (if_range and if_range != etag):
-            return 0
-        first = requested.removeprefix("bytes=").split("-")[0]
-        return int(first) if first.isdigit() else 0
+        if drop:
+            self.reset_connection()
 
     def _write_throttled(self, guid: str, body: bytes, start: int, end: int) -> int:
         sent = 0
@@ -250,17 +212,3 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             deliveries.progress(guid, None)
         return sent
-
-    def _head(
-        self,
-        status: int,
-        length: int,
-        content_type: str,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(length))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()

@@ -1,14 +1,16 @@
-"""A real HTTP server on 127.0.0.1 that serves feeds and audio and injects faults."""
+"""A real HTTP server on 127.0.0.1 that serves feeds and audio and injects faults.
+
+Binding, ranges with ``If-Range`` and connection resets come from
+:mod:`stack.loopback`, shared with the stack's local feed.
+"""
 
 from __future__ import annotations
 
-import socket
-import struct
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+
+from stack.loopback import LoopbackServer, QuietHandler
 
 
 @dataclass(frozen=True)
@@ -46,42 +48,20 @@ class Route:  # pylint: disable=too-many-instance-attributes  # one per HTTP fea
     requests: list[dict[str, str]] = field(default_factory=list)
 
 
-class FaultServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer with routes, injected faults and a byte counter."""
-
-    daemon_threads = True
+class FaultServer(LoopbackServer):
+    """A loopback server with routes, injected faults and a byte counter."""
 
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.routes: dict[str, Route] = {}
         self.latency = 0.0
         self.body_bytes_sent = 0
         self.lock = threading.Lock()
-        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def url(self, path: str) -> str:
-        """The full URL of ``path``."""
-        return f"{self.base_url}{path}"
 
     def add(self, path: str, route: Route) -> str:
         """Serve ``route`` at ``path``; returns its URL."""
         self.routes[path] = route
         return self.url(path)
-
-    def start(self) -> FaultServer:
-        """Serve in a daemon thread."""
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self.shutdown()
-        self.server_close()
 
     def count(self, sent: int) -> None:
         """Add to the body bytes sent."""
@@ -89,21 +69,11 @@ class FaultServer(ThreadingHTTPServer):
             self.body_bytes_sent += sent
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: FaultServer
-    protocol_version = "HTTP/1.1"
 
-    def handle(self) -> None:
-        """Serve, ignoring clients that hang up (they do, on purpose, in tests)."""
-        try:
-            super().handle()
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (base signature)
-        """Keep test output quiet."""
-
-    def do_GET(self) -> None:  # pylint: disable=invalid-name  # http.server API
+    def do_GET(self) -> None:  # noqa: N802  # pylint: disable=invalid-name  # http.server API
+        """The route's answer, or its injected fault; 404 for an unknown path."""
         route = self.server.routes.get(self.path.split("?")[0])
         if self.server.latency:
             time.sleep(self.server.latency)
@@ -132,25 +102,14 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.replace_with is not None:
             route.body, route.etag = fault.replace_with
 
-    def _range_applies(self, route: Route) -> bool:
-        """RFC 9110 If-Range: serve the range only if the validator still matches."""
-        validator = self.headers.get("If-Range")
-        if validator is None or not route.honours_if_range:
-            return True
-        return validator in {route.etag, route.last_modified}
-
     def _serve_body(self, route: Route, fault: Fault | None) -> None:
-        body, status, start = route.body, 200, 0
+        body, status = route.body, 200
         headers = {"Accept-Ranges": "bytes"} if route.supports_range else {}
-        requested = self.headers.get("Range", "")
-        if (
-            route.supports_range
-            and requested.startswith("bytes=")
-            and self._range_applies(route)
-        ):
-            start = int(requested[len("bytes=") :].split("-")[0])
+        validators = {v for v in (route.etag, route.last_modified) if v}
+        start = self.range_start(validators if route.honours_if_range else None)
+        if route.supports_range and start is not None:
             if start >= len(route.body):
-                self._answer(416, b"", "text/plain")
+                self.send_unsatisfiable(len(route.body))
                 return
             status = 206
             headers["Content-Range"] = f"bytes {start}-{len(body) - 1}/{len(body)}"
@@ -160,7 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
         if route.last_modified:
             headers["Last-Modified"] = route.last_modified
         if fault is not None and fault.kind == "trickle":
-            self._send_head(status, len(body), route.content_type, headers)
+            self.send_head(status, len(body), route.content_type, headers)
             for start in range(0, len(body), fault.cut_at):
                 self.wfile.write(body[start : start + fault.cut_at])
                 self.wfile.flush()
@@ -168,27 +127,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.count(len(body))
             return
         if fault is not None and fault.kind in {"drop", "short"}:
-            self._send_head(status, len(body), route.content_type, headers)
+            self.send_head(status, len(body), route.content_type, headers)
             self.wfile.write(body[: fault.cut_at])
             self.wfile.flush()
             self.server.count(min(fault.cut_at, len(body)))
-            if fault.kind == "drop":  # RST instead of FIN: a connection reset
-                self.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                )
+            if fault.kind == "drop":
+                self.reset_connection()
             self.close_connection = True
             return
         self._answer(status, body, route.content_type, headers)
-
-    def _send_head(
-        self, status: int, length: int, content_type: str, headers: dict[str, str]
-    ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(length))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
 
     def _answer(
         self,
@@ -197,9 +144,7 @@ class _Handler(BaseHTTPRequestHandler):
         content_type: str,
         headers: dict[str, str] | None = None,
     ) -> None:
-        self._send_head(
-            status, len(body) if status != 304 else 0, content_type, headers or {}
-        )
+        self.send_head(status, len(body) if status != 304 else 0, content_type, headers)
         if status != 304:
             self.wfile.write(body)
             self.server.count(len(body))
