@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from movie_recommender.options import DEFAULT_ALGORITHM, Settings
+from movie_recommender.options import FANS, HYBRID, Settings
 from movie_recommender.preferences import Adjacency, Counts, UserSets, threshold
 
 CLASSIC_LIKED_ABOVE = 4.0  # the original: rating > 4, i.e. 4.5 and 5.0
@@ -15,6 +15,13 @@ TARGET_MARGIN = 0.5  # fans' other movies count from half a star below --min-rat
 # a fan's vote weighs (number of movies they vote for) ** -ACTIVITY_EXPONENT: tuned on
 # the tuning splits of evaluate (0.5, 0.75 and 1.0 tried; 0.75 best)
 ACTIVITY_EXPONENT = 0.75
+# hybrid = z(fans) + HYBRID_WEIGHT * z(co-occurrence): chosen on the tuning splits of
+# evaluate with `python -m benchmarks.tune_hybrid` (rank 50; weights 0/0.3/0.5/0.8:
+# hit rate@10 0.2046/0.2074/0.2081/0.2091)
+HYBRID_WEIGHT = 0.8
+HYBRID_WITHOUT_MODEL = (
+    "too few ratings for the co-occurrence model: these are fans' recommendations"
+)
 
 
 DEFAULT_SETTINGS = Settings()
@@ -207,6 +214,39 @@ class Recommender:
             "the fans of this movie liked no other movie",
         )
 
+    def hybrid(
+        self,
+        seed: int,
+        co_occurrence: npt.NDArray[np.float64] | None,
+        settings: Settings = DEFAULT_SETTINGS,
+        weight: float = HYBRID_WEIGHT,
+    ) -> Scores:
+        """``fans`` blended with the seed's smoothed co-occurrence (one seed film).
+
+        The fans' candidates are re-scored as z(fans) + weight * z(co-occurrence),
+        both standardised over the candidates: the two signals measure different
+        things (a vote share, a low-rank Gram row) on different scales. A weight
+        of 0 ranks as ``fans`` does.
+
+        Args:
+            seed: the seed movie.
+            co_occurrence: the seed's row over the catalogue (see
+                ``HistoryModel.co_occurrence``); None when the seed has too few
+                ratings to be modelled, and then the answer is ``fans``' (with
+                a note saying so).
+            settings: the ``fans`` settings.
+            weight: how much the co-occurrence counts (default: tuned).
+        """
+        fans = self.fans(seed, settings)
+        if fans.items.size == 0:
+            return fans
+        if co_occurrence is None:
+            return Scores(fans.items, fans.scores, HYBRID_WITHOUT_MODEL)
+        blended = _standardised(fans.scores) + weight * _standardised(
+            co_occurrence[fans.items]
+        )
+        return self.top(fans.items, blended, None)
+
     def _popularity_factor(
         self, items: npt.NDArray[np.int64], settings: Settings
     ) -> npt.NDArray[np.float64]:
@@ -254,18 +294,33 @@ class Recommender:
         )
         return overlap
 
-    def recommend(
+    def recommend(  # pylint: disable=too-many-arguments,too-many-positional-arguments
         self,
         seed: int,
-        algorithm: str = DEFAULT_ALGORITHM,
+        algorithm: str = FANS,
         settings: Settings = DEFAULT_SETTINGS,
         limit: int | None = None,
+        co_occurrence: npt.NDArray[np.float64] | None = None,
     ) -> Scores:
-        """Run one algorithm by name and keep the best ``limit`` results."""
+        """Run one algorithm by name and keep the best ``limit`` results.
+
+        ``co_occurrence`` is the seed's row for ``hybrid`` (see :meth:`hybrid`).
+        """
+        if algorithm == HYBRID:
+            return self.hybrid(seed, co_occurrence, settings).head(limit)
         if algorithm == "classic":
             return self.classic(seed, settings).head(limit)
         if algorithm == "cooccurrence":
             return self.fans(seed, settings, weighted=False).head(limit)
-        if algorithm == "fans":
+        if algorithm == FANS:
             return self.fans(seed, settings).head(limit)
         raise ValueError(f"unknown algorithm: {algorithm}")
+
+
+def _standardised(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """(values - mean) / standard deviation; all zero when they are all equal."""
+    spread = float(values.std())
+    if spread == 0.0:
+        return np.zeros_like(values)
+    standardised: npt.NDArray[np.float64] = (values - values.mean()) / spread
+    return standardised

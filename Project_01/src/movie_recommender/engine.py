@@ -27,6 +27,7 @@ from movie_recommender.matching import TitleMatcher
 from movie_recommender.options import (
     DEFAULT_MIN_SIMILARITY,
     EASE,
+    HYBRID,
     RecommendOptions,
 )
 
@@ -238,15 +239,21 @@ class Engine:
         )
         if len(matches) == 1 and options.algorithm_for(1) != EASE:
             algorithm = options.algorithm_for(1)
-            scores = self.recommender.recommend(
-                int(items[0]), algorithm, options.settings, options.limit
-            )
+            scores = self._one_film(int(items[0]), algorithm, options)
         else:
             algorithm = _history_algorithm(options, "several films")
             weights = np.full(items.size, SEED_WEIGHT)
             scores = self._history_scores(items, weights, options.limit)
         return Answer(
             query, matches, algorithm, self._recommendations(scores), scores.note
+        )
+
+    def _one_film(self, item: int, algorithm: str, options: RecommendOptions) -> Scores:
+        co_occurrence = (
+            self.history.co_occurrence(item) if algorithm == HYBRID else None
+        )
+        return self.recommender.recommend(
+            item, algorithm, options.settings, options.limit, co_occurrence
         )
 
     def _history_scores(

@@ -30,7 +30,7 @@ from movie_recommender.history import (
     fit_history,
     rating_weights,
 )
-from movie_recommender.options import EASE, EvaluateOptions, Settings
+from movie_recommender.options import EASE, FANS, HYBRID, EvaluateOptions, Settings
 from movie_recommender.preferences import sort_columns, sort_rows
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ POPULARITY_LOVED = "popularity-loved"
 BASELINES = (POPULARITY_ALL, POPULARITY_LOVED)
 SINGLE_SEED = "single-seed"
 HISTORY = "history"
-ONE_FILM_ALGORITHMS = ("fans", "cooccurrence", "classic")
+ONE_FILM_ALGORITHMS = (HYBRID, FANS, "cooccurrence", "classic")
 SINGLE_SEED_ALGORITHMS = (*ONE_FILM_ALGORITHMS, EASE)
 HISTORY_ALGORITHMS = (EASE,)
 
@@ -182,7 +182,8 @@ def _single_seed_rankers(
     def by_algorithm(name: str) -> Ranker:
         def rank(number: int) -> npt.NDArray[np.float64]:
             seed = int(split.seeds[number])
-            found = recommender.recommend(seed, name, settings)
+            co_occurrence = model.co_occurrence(seed) if name == HYBRID else None
+            found = recommender.recommend(seed, name, settings, None, co_occurrence)
             return _fill(n_items, found.items, found.scores)
 
         return rank
@@ -235,6 +236,31 @@ def _bootstrap(
 def history_hit_rate(split: Split, model: HistoryModel, k: int = 10) -> float:
     """Hit rate@k of a history model on one split's history protocol (for tuning)."""
     return float(hits(split, _history_rankers(split, model)[EASE], k).mean())
+
+
+def hybrid_hit_rate(
+    split: Split, genres: sp.csr_matrix, model: HistoryModel, weight: float, k: int = 10
+) -> float:
+    """Hit rate@k of ``hybrid`` with one blend weight, single-seed protocol.
+
+    For tuning; weight 0 ranks as ``fans``.
+    """
+    train = sort_rows(split.train)
+    recommender = Recommender(train, sort_columns(train.tocsc()), genres)
+
+    def rank(number: int) -> npt.NDArray[np.float64]:
+        seed = int(split.seeds[number])
+        found = recommender.hybrid(seed, model.co_occurrence(seed), weight=weight)
+        return _fill(train.shape[1], found.items, found.scores)
+
+    return float(hits(split, rank, k).mean())
+
+
+def popularity_hit_rate(split: Split, k: int = 10) -> float:
+    """Hit rate@k of the stronger popularity list on one split (for tuning)."""
+    return max(
+        float(hits(split, rank, k).mean()) for rank in _popularity(split.train).values()
+    )
 
 
 def _ratios(

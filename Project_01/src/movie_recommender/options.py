@@ -13,9 +13,10 @@ from typing import Any
 from movie_recommender.errors import InputError
 
 FANS = "fans"
+HYBRID = "hybrid"
 EASE = "ease"
-ALGORITHMS = (FANS, "cooccurrence", "classic", EASE)
-DEFAULT_ALGORITHM = FANS  # one seed film: measured best on the single-seed protocol
+ALGORITHMS = (HYBRID, FANS, "cooccurrence", "classic", EASE)
+DEFAULT_ALGORITHM = HYBRID  # one seed film: measured best on the single-seed protocol
 HISTORY_ALGORITHM = EASE  # several films or a user's history
 DEFAULT_MIN_SIMILARITY = 0.35
 
@@ -104,7 +105,7 @@ class Settings:
 class RecommendOptions:
     """How to recommend: algorithm, number of results, thresholds.
 
-    ``algorithm`` None means the default of the request: ``fans`` for one film,
+    ``algorithm`` None means the default of the request: ``hybrid`` for one film,
     ``ease`` for several films or a user's history.
     """
 

@@ -10,7 +10,12 @@ import pytest
 from movie_recommender.cli import main
 from movie_recommender.engine import Engine
 from movie_recommender.evaluate import Evaluation, evaluate
-from movie_recommender.options import EvaluateOptions, RecommendOptions, Settings
+from movie_recommender.options import (
+    DEFAULT_ALGORITHM,
+    EvaluateOptions,
+    RecommendOptions,
+    Settings,
+)
 from movie_recommender.store import open_index
 
 pytestmark = pytest.mark.integration
@@ -35,7 +40,8 @@ def test_a_strong_genre_boost_without_popularity_puts_the_sequel_first(
     engine: Engine,
 ) -> None:
     settings = Settings(genre_weight=2.0, popularity_exponent=0.0)
-    answer = engine.recommend("toy story", None, RecommendOptions(settings=settings))
+    options = RecommendOptions(algorithm="fans", settings=settings)
+    answer = engine.recommend("toy story", None, options)
     assert answer.recommendations[0].title == "Toy Story 2 (1999)"
 
 
@@ -109,15 +115,16 @@ def evaluation(engine: Engine) -> Evaluation:
     return evaluate(engine.index.by_user, engine.index.genres, EvaluateOptions())
 
 
-def test_fans_beats_the_stronger_popularity_list_with_one_seed(
+def test_the_default_beats_the_stronger_popularity_list_with_one_seed(
     evaluation: Evaluation,
 ) -> None:
     single = next(p for p in evaluation.protocols if p.protocol == "single-seed")
-    fans = single.ratios["fans"]
-    assert fans.value is not None
-    assert fans.low is not None
-    assert fans.value > 1.15
-    assert fans.low > 1.0
+    hybrid = single.ratios[DEFAULT_ALGORITHM]
+    assert hybrid.value is not None
+    assert hybrid.low is not None
+    assert hybrid.value >= 1.2  # the goal, on splits it was not tuned on
+    assert hybrid.low > 1.0
+    assert single.mean("hybrid") > single.mean("fans")
     assert single.mean("fans") > single.mean("classic")
     assert single.mean("fans") > single.mean("cooccurrence")
     assert single.mean("fans") > single.mean("ease")

@@ -89,6 +89,35 @@ def test_limit_and_thresholds_are_options(tiny_engine: Engine) -> None:
     assert len(tiny_engine.recommend(None, 1, options).recommendations) == 1
 
 
+def test_hybrid_blends_standardised_fans_and_co_occurrence(tiny_engine: Engine) -> None:
+    recommender = tiny_engine.recommender
+    seed = _item(tiny_engine, 1)
+    fans = recommender.fans(seed)
+    alone = recommender.hybrid(seed, None)
+    assert alone.items.tolist() == fans.items.tolist()
+    assert alone.note == algorithms.HYBRID_WITHOUT_MODEL
+    # a co-occurrence row that only favours the fans' last candidate
+    row = np.zeros(recommender.n_items)
+    row[fans.items[-1]] = 1.0
+    blended = recommender.recommend(seed, "hybrid", limit=None, co_occurrence=row)
+    assert sorted(blended.items.tolist()) == sorted(fans.items.tolist())
+    by_item = dict(zip(blended.items.tolist(), blended.scores.tolist(), strict=True))
+    fans_z = (fans.scores - fans.scores.mean()) / fans.scores.std()
+    row_z = (row[fans.items] - row[fans.items].mean()) / row[fans.items].std()
+    expected = fans_z + algorithms.HYBRID_WEIGHT * row_z
+    for item, score in zip(fans.items.tolist(), expected, strict=True):
+        assert by_item[item] == pytest.approx(score)
+    assert blended.items.tolist().index(fans.items[-1]) < fans.items.size - 1
+
+
+def test_hybrid_with_a_flat_row_ranks_like_fans(tiny_engine: Engine) -> None:
+    recommender = tiny_engine.recommender
+    seed = _item(tiny_engine, 1)
+    flat = np.ones(recommender.n_items)
+    hybrid = recommender.recommend(seed, "hybrid", co_occurrence=flat)
+    assert hybrid.items.tolist() == recommender.fans(seed).items.tolist()
+
+
 def test_unknown_algorithm_is_refused(tiny_engine: Engine) -> None:
     recommender: Recommender = tiny_engine.recommender
     with pytest.raises(ValueError, match="unknown algorithm"):

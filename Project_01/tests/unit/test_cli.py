@@ -136,7 +136,14 @@ def test_evaluate_prints_both_protocols(
     assert code == 0
     assert "single-seed protocol" in out
     assert "history protocol" in out
-    for name in ("fans", "cooccurrence", "classic", "ease", "popularity-loved"):
+    for name in (
+        "hybrid",
+        "fans",
+        "cooccurrence",
+        "classic",
+        "ease",
+        "popularity-loved",
+    ):
         assert name in out
     code, out, _ = run(capsys, *args, "--format", "json")
     result = json.loads(out)

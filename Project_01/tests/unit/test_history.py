@@ -13,6 +13,7 @@ from movie_recommender.engine import Engine, is_history_line
 from movie_recommender.errors import CacheError, InputError
 from movie_recommender.history import (
     _GRAM_BLOCK,
+    _low_rank,
     _mirror_upper,
     fit_history,
     load_history,
@@ -50,6 +51,31 @@ def test_ease_is_the_closed_form_of_steck_2019() -> None:
     assert items.tolist() == list(range(6))
 
 
+def test_the_embedding_is_the_best_low_rank_view_of_the_gram_matrix() -> None:
+    rng = np.random.default_rng(2)
+    factors = rng.random((40, 5))
+    gram = factors @ np.diag([9.0, 5.0, 3.0, 0.5, 0.1]) @ factors.T
+    embedding = _low_rank(gram, 3)
+    values, vectors = np.linalg.eigh(gram)
+    best = vectors[:, -3:] @ np.diag(values[-3:]) @ vectors[:, -3:].T
+    assert embedding.shape == (40, 3)
+    assert embedding.dtype == np.float32
+    assert np.allclose(embedding @ embedding.T, best, atol=1e-3 * np.abs(best).max())
+    assert np.array_equal(_low_rank(gram, 3), embedding)  # the same model every time
+    assert _low_rank(gram, 100).shape == (40, 40)  # a rank above the size: all of it
+
+
+def test_co_occurrence_rows_cover_the_catalogue() -> None:
+    matrix = sp.csr_matrix(np.array([[5.0, 4.0, 0], [5.0, 0, 0], [4.0, 3.0, 1.0]]))
+    model = fit_history(matrix, min_ratings=2, rank=2)
+    weighted = rating_weights(matrix.toarray()[:, :2]) * (matrix.toarray()[:, :2] > 0)
+    row = model.co_occurrence(0)
+    assert row is not None
+    assert np.allclose(row[:2], (weighted.T @ weighted)[0], atol=1e-4)
+    assert row[2] == 0.0  # a movie outside the model
+    assert model.co_occurrence(2) is None  # a seed outside the model
+
+
 def test_rare_movies_are_left_out_of_the_model() -> None:
     matrix = sp.csr_matrix(np.array([[5.0, 4.0, 0], [5.0, 0, 0], [4.0, 3.0, 1.0]]))
     model = fit_history(matrix, min_ratings=2)
@@ -67,9 +93,13 @@ def test_the_model_round_trips_and_refuses_other_data(tmp_path: Path) -> None:
     save_history(model, tmp_path / "history", key)
     loaded = load_history(tmp_path / "history", key, 2)
     assert np.array_equal(loaded.weights, model.weights)
+    assert np.array_equal(loaded.embedding, model.embedding)
     assert [path.name for path in tmp_path.iterdir()] == ["history"]
     with pytest.raises(CacheError, match="other data"):
         load_history(tmp_path / "history", {"n_ratings": 7}, 2)
+    np.save(tmp_path / "history" / "embedding.npy", np.zeros((3, 1), np.float32))
+    with pytest.raises(CacheError, match="damaged"):
+        load_history(tmp_path / "history", key, 2)
     (tmp_path / "history" / "weights.npy").write_bytes(b"garbage")
     with pytest.raises(CacheError, match="no usable history model"):
         load_history(tmp_path / "history", key, 2)
@@ -117,8 +147,8 @@ def test_history_requests_refuse_single_film_algorithms_and_unknown_ids(
         small_engine.recommend_movies([])
 
 
-def test_one_film_keeps_fans_and_ease_is_an_option(small_engine: Engine) -> None:
-    assert small_engine.recommend_movies([1]).algorithm == "fans"
+def test_one_film_gets_hybrid_and_ease_is_an_option(small_engine: Engine) -> None:
+    assert small_engine.recommend_movies([1]).algorithm == "hybrid"
     single = small_engine.recommend_movies([1], RecommendOptions(algorithm="ease"))
     assert single.algorithm == "ease"
     assert 1 not in [rec.movie_id for rec in single.recommendations]
@@ -141,6 +171,7 @@ def test_the_history_model_is_cached_and_reused(
     again = Engine(index, tmp_path / "history").history
     assert isinstance(again.weights, np.memmap)
     assert np.array_equal(again.weights, first.history.weights)
+    assert np.array_equal(again.embedding, first.history.embedding)
 
 
 def test_scores_are_full_precision_and_json_is_strict(small_engine: Engine) -> None:
@@ -188,7 +219,7 @@ def test_batch_lines_for_films_and_users(
     assert answers[3]["error"] == "not a userId: 'user:x' (write user:<userId>)"
     assert "unknown userId: 999" in answers[4]["error"]
     assert "not a movieId list" in answers[5]["error"]
-    assert answers[6]["algorithm"] == "fans"
+    assert answers[6]["algorithm"] == "hybrid"
 
 
 def test_the_upper_triangle_is_mirrored_across_blocks() -> None:

@@ -17,7 +17,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from movie_recommender.logs import configure_logging
-from movie_recommender.options import ALGORITHMS, FANS, HISTORY_ALGORITHM
+from movie_recommender.options import (
+    ALGORITHMS,
+    DEFAULT_ALGORITHM,
+    HISTORY_ALGORITHM,
+)
 from movie_recommender.web.answer_cache import AnswerCache
 from movie_recommender.web.metrics import Metrics
 from movie_recommender.web.problems import (
@@ -217,8 +221,9 @@ def create_app(
         algorithm: Annotated[
             str | None,
             Query(
-                description=f"one of {', '.join(ALGORITHMS)} (default: {FANS} for "
-                f"one film, {HISTORY_ALGORITHM} for several or a user)"
+                description=f"one of {', '.join(ALGORITHMS)} (default: "
+                f"{DEFAULT_ALGORITHM} for one film, {HISTORY_ALGORITHM} for several "
+                "or a user)"
             ),
         ] = None,
     ) -> Response:

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from movie_recommender.engine import Engine
-from movie_recommender.options import RecommendOptions
+from movie_recommender.options import DEFAULT_ALGORITHM, RecommendOptions
 from movie_recommender.web.app import create_app
 from movie_recommender.web.service import Service
 from movie_recommender.web.settings import MAX_LIMIT, ServeSettings
@@ -157,7 +157,8 @@ def test_recommendations_are_the_cli_json_object_plus_web_fields(
     assert answer.status_code == 200
     body = strict(answer.text)
     options = RecommendOptions(
-        algorithm=params.get("algorithm", "fans"), limit=params.get("limit", 10)
+        algorithm=params.get("algorithm", DEFAULT_ALGORITHM),
+        limit=params.get("limit", 10),
     )
     expected = tiny_engine.recommend(query, movie_id, options).to_dict()
     assert body.pop("fallback") is False
@@ -275,12 +276,14 @@ def test_a_failing_algorithm_falls_back_to_popularity_and_logs_it(
     body = answer.json()
     assert body["fallback"] is True
     assert body["algorithm"] == "popularity"
-    assert "the fans algorithm failed (FloatingPointError)" in body["note"]
+    assert (
+        f"the {DEFAULT_ALGORITHM} algorithm failed (FloatingPointError)" in body["note"]
+    )
     assert body["match"]["movieId"] == 2
     # the most-rated films (ties by movieId), the seed left out
     assert [film["movieId"] for film in body["recommendations"]] == [1, 3, 4]
     assert [film["score"] for film in body["recommendations"]] == [4.0, 4.0, 3.0]
-    assert "fans failed" in caplog.text
+    assert f"{DEFAULT_ALGORITHM} failed" in caplog.text
     assert "FloatingPointError" in caplog.text
     assert metric(client, "movie_recs_fallback_answers_total", reason="failure") == 1
     # a failure may be transient: its fallback is not cached
