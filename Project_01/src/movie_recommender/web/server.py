@@ -16,6 +16,8 @@ from types import FrameType
 import uvicorn
 
 from movie_recommender.errors import MovieRecsError
+from movie_recommender.web.http_protocol import EVENT_LOOP, HTTP_PROTOCOL
+from movie_recommender.web.memory import limit_malloc_arenas
 from movie_recommender.web.metrics import MULTIPROCESS_ENV
 from movie_recommender.web.service import prepare_data
 from movie_recommender.web.settings import (
@@ -116,6 +118,7 @@ def serve(settings: ServeSettings, announce: Callable[[str], None]) -> None:
         f"serving {settings.data_dir} on {url} with {settings.workers} worker(s) "
         f"(data ready in {time.perf_counter() - started:.1f} s; Ctrl+C stops)"
     )
+    limit_malloc_arenas()
     with _run_folder(settings) as shared, _stopped_gracefully():
         os.environ[SETTINGS_ENV] = shared.to_json()
         uvicorn.run(
@@ -124,6 +127,8 @@ def serve(settings: ServeSettings, announce: Callable[[str], None]) -> None:
             host=settings.host,
             port=settings.port,
             workers=settings.workers,
+            loop=EVENT_LOOP,
+            http=HTTP_PROTOCOL,
             log_config=None,
             access_log=settings.log_level in ("DEBUG", "INFO"),
             timeout_graceful_shutdown=math.ceil(settings.time_budget)

@@ -17,6 +17,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from movie_recommender.web.app import create_app
+from movie_recommender.web.http_protocol import EVENT_LOOP, HTTP_PROTOCOL
 from movie_recommender.web.service import Service
 from movie_recommender.web.settings import ServeSettings
 
@@ -32,7 +33,7 @@ Fetch = Callable[[int, str], tuple[int, http.client.HTTPMessage, bytes]]
 
 
 class LiveServer:
-    """uvicorn serving one app in a background thread."""
+    """uvicorn serving one app in a background thread, run as `serve` runs it."""
 
     def __init__(self, settings: ServeSettings, service: Service, fetch: Fetch) -> None:
         self.port = settings.port
@@ -41,6 +42,8 @@ class LiveServer:
             create_app(settings, lambda: service),
             host="127.0.0.1",
             port=self.port,
+            loop=EVENT_LOOP,
+            http=HTTP_PROTOCOL,
             log_config=None,
             timeout_graceful_shutdown=30,
         )
