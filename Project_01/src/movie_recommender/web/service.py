@@ -63,14 +63,21 @@ class Service:
         return self.engine.index.n_items
 
     def warm_up(self) -> None:
-        """Read the history model's pages; run each algorithm on the most-rated film."""
+        """Read the history model's pages; run each algorithm on a median film.
+
+        The first run of an algorithm builds its views of the ratings; a film of
+        median popularity builds them without scoring a blockbuster's fans (up to
+        a second of CPU at 24M ratings, which the first request for it pays).
+        """
         self.engine.prepare_history()
-        if not self._popular.size:
+        index = self.engine.index
+        rated = self._popular[index.rating_counts[self._popular] > 0]
+        if not rated.size:
             return
-        most_rated = int(self.engine.index.movie_ids[self._popular[0]])
+        median_film = int(index.movie_ids[rated[rated.size // 2]])
         for algorithm in ALGORITHMS:
             self.engine.recommend(
-                None, most_rated, RecommendOptions(algorithm, limit=1)
+                None, median_film, RecommendOptions(algorithm, limit=1)
             )
 
     def _film(self, movie_id: int) -> dict[str, Any]:
