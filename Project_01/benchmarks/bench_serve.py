@@ -1,7 +1,8 @@
 """`make bench`, the web service: `movie-recs serve` under wrk, beside two baselines.
 
-Three servers on 127.0.0.1, one after the other in the same run, each FastAPI on
-uvicorn with the same number of worker processes (``BENCH_SERVE_WORKERS``, 2):
+Three servers on 127.0.0.1 in the same run, each FastAPI on uvicorn with the same
+number of worker processes (``BENCH_SERVE_WORKERS``, 2), the same event loop and
+HTTP protocol (asyncio, httptools without Nagle: see ``web/http_protocol``):
 
 - original: the course's pandas function (``baseline_classic``) over the whole
   ratings frame for every request, called in the handler (one query at a time per
@@ -12,10 +13,14 @@ uvicorn with the same number of worker processes (``BENCH_SERVE_WORKERS``, 2):
 - serve: ``movie-recs serve --workers 2`` with its defaults (64 API requests in
   flight per worker, a 2 s time budget, a 64 MiB answer cache).
 
-wrk asks ``/api/recommendations?movie_id=ID`` with ids drawn from a Zipf law over
-the films ranked by rating count (a few films get most requests) at 1, 16, 64 and
-256 connections, then 512 (the overload), ``BENCH_SERVE_SECONDS`` (10) each, after
-a warm-up at 16 connections (serve: 15 s rounds until one has 99% answer cache
+The original is measured alone first (its memory would crowd the others); the
+ceiling and serve then run at the same time and are measured point by point, one
+right after the other, so that both see the same machine load (the 1-minute load
+average is recorded with every point). wrk asks
+``/api/recommendations?movie_id=ID`` with ids drawn from a Zipf law over the films
+ranked by rating count (a few films get most requests) at 1, 16, 64 and 256
+connections, then 512 (the overload), ``BENCH_SERVE_SECONDS`` (10) each, after a
+warm-up at 16 connections (serve: 15 s rounds until one has 99% answer cache
 hits, as a service running for a while has, at most ``BENCH_SERVE_WARMUP``, 240 s;
 the ceiling: 3 s; the original has nothing to warm). A request slower than
 ``BENCH_SERVE_TIMEOUT`` (1 s; 30 s for the original) counts as a timeout, so none
@@ -42,7 +47,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -54,6 +59,7 @@ from fastapi.responses import JSONResponse
 
 from benchmarks.baseline_classic import find_similar_movies
 from movie_recommender.store import open_index
+from movie_recommender.web.http_protocol import EVENT_LOOP, HTTP_PROTOCOL
 from movie_recommender.web.queries import RecommendationQuery
 from movie_recommender.web.service import load_service
 
@@ -305,6 +311,7 @@ def _servers(data: Path, cache: Path, answers: Path, workers: int) -> list[Serve
     python = sys.executable
     uvicorn = [python, "-m", "uvicorn", "--factory", "--host", "127.0.0.1"]
     uvicorn += ["--port", "{port}", "--workers", str(workers), "--log-level", "error"]
+    uvicorn += ["--loop", EVENT_LOOP, "--http", HTTP_PROTOCOL]  # as serve runs it
     timeout = float(os.environ.get("BENCH_SERVE_TIMEOUT", "1"))
     warmup = float(os.environ.get("BENCH_SERVE_WARMUP", "240"))
     serve = [str(Path(python).with_name("movie-recs")), "serve", "--data-dir"]
@@ -392,14 +399,63 @@ def _measure(server: Server, script: Path, seconds: float) -> dict[str, Any]:
             before = _cache_counts(port)
             while todo:
                 connections = todo.pop(0)
-                figures["points"][str(connections)] = _wrk(
-                    port, script, connections, seconds, server.timeout
-                )
-                figures["pss_mib"] = max(figures["pss_mib"], _pss_mib(pid))
+                _point(figures, (port, pid), (script, connections, seconds), server)
                 if todo and _get(port, "/readyz", DRAIN_SECONDS) is None:
                     break  # still busy with the last point's backlog: restart
             figures["hit_rate"] = _hit_rate(before, _cache_counts(port))
     figures["restarts"] = len(figures["ready_s"]) - 1
+    return figures
+
+
+def _point(
+    figures: dict[str, Any],
+    where: tuple[int, int],
+    load: tuple[Path, int, float],
+    server: Server,
+) -> None:
+    """One wrk point on a running server (port, pid): figures, load, PSS."""
+    (port, pid), (script, connections, seconds) = where, load
+    point = _wrk(port, script, connections, seconds, server.timeout)
+    point["load_1min"] = os.getloadavg()[0]
+    figures["points"][str(connections)] = point
+    figures["pss_mib"] = max(figures["pss_mib"], _pss_mib(pid))
+
+
+def _measure_side_by_side(
+    servers: list[Server], script: Path, seconds: float
+) -> dict[str, dict[str, Any]]:
+    """Every point on servers running together, one server after the other.
+
+    Each server is started (and timed to ready) alone, then all are warmed up;
+    at each number of connections, each server gets its point in turn, and
+    answers ``/readyz`` before the next one starts.
+    """
+    figures: dict[str, dict[str, Any]] = {}
+    with ExitStack() as stack:
+        running = []
+        for server in servers:
+            print(f"bench_serve: {server.name} ...", flush=True)
+            port = _free_port()
+            pid, ready_s = stack.enter_context(_running(server, port))
+            running.append((server, port, pid))
+            figures[server.name] = {
+                "points": {},
+                "ready_s": [ready_s],
+                "pss_mib": 0.0,
+                "restarts": 0,
+            }
+        for server, port, _ in running:
+            figures[server.name]["warmup_s"] = _warm_up(server, port, script)
+        before = {server.name: _cache_counts(port) for server, port, _ in running}
+        for connections in (*CONCURRENCY, OVERLOAD):
+            for server, port, pid in running:
+                where, load = (port, pid), (script, connections, seconds)
+                _point(figures[server.name], where, load, server)
+                if _get(port, "/readyz", DRAIN_SECONDS) is None:
+                    raise SystemExit(f"bench_serve: {server.name} stayed busy")
+        for server, port, _ in running:
+            after = _cache_counts(port)
+            figures[server.name]["hit_rate"] = _hit_rate(before[server.name], after)
     return figures
 
 
@@ -412,6 +468,7 @@ def _cell(point: dict[str, Any]) -> list[str]:
         statuses or "none",
         ", ".join(f"{k} {v:,}" for k, v in errors.items()) or "none",
         f"{100 * point['shed']:.1f}%",
+        f"{point['load_1min']:.1f}",
     ]
 
 
@@ -423,11 +480,13 @@ def report(figures: dict[str, Any]) -> str:
         f"{figures['servers'][SERVE]['warmup_s']:g} s), ceiling {STACK_WARMUP} s, "
         "original none; Zipf ids "
         f"(exponent {ZIPF_EXPONENT:g}) over {figures['films']:,} rated films, "
-        f"{figures['workers']} uvicorn workers each, {figures['ratings']}.",
+        f"{figures['workers']} uvicorn workers each, {figures['ratings']}; "
+        "the ceiling and serve measured point by point side by side; load = the "
+        "1-minute load average after the point.",
         "",
         "| server | connections | requests/s | p50 / p99 ms | statuses "
-        "| socket errors | shed |",
-        "|---|---|---|---|---|---|---|",
+        "| socket errors | shed | load |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, server in figures["servers"].items():
         for connections, point in server["points"].items():
@@ -472,8 +531,9 @@ def run(data: Path, cache: Path) -> str:
         answers = Path(folder) / "answers.json"
         figures["precompute_s"] = _precompute(data, cache / "index", ids, answers)
         gc.collect()  # unmap the index here: PSS shares its pages among mappers
-        for server in _servers(data, cache, answers, workers):
-            figures["servers"][server.name] = _measure(server, script, seconds)
+        original, *side_by_side = _servers(data, cache, answers, workers)
+        figures["servers"][original.name] = _measure(original, script, seconds)
+        figures["servers"].update(_measure_side_by_side(side_by_side, script, seconds))
     text = report(figures)
     (RESULTS / "serve.json").write_text(json.dumps(figures, indent=1), "utf-8")
     (RESULTS / "serve.md").write_text(text + "\n", "utf-8")
