@@ -142,10 +142,12 @@ def history(
     users = [int(user) for user in index.user_ids[:: max(index.n_users // 200, 1)]]
     for user in users[:WARMUP]:
         engine.recommend_user(user)
-    latency: dict[str, list[float]] = {"user": [], "films": []}
+    latency: dict[str, list[float]] = {"user": [], "films": [], "hybrid": []}
     for user in users:
         latency["user"].append(_timed(engine.recommend_user, user)[0])
     films = seeds["latency"]
+    for movie_id in films:  # one film: the default, hybrid (fans + co-occurrence)
+        latency["hybrid"].append(_timed(engine.recommend_movies, [movie_id])[0])
     for start in range(0, len(films) - 2, 3):
         latency["films"].append(
             _timed(engine.recommend_movies, films[start : start + 3])[0]

@@ -159,18 +159,16 @@ def _mirror_upper(matrix: npt.NDArray[np.float32]) -> None:
 
 
 def _ease_weights(
-    gram: npt.NDArray[np.float64], regularization: float
+    single: npt.NDArray[np.float32], regularization: float
 ) -> npt.NDArray[np.float32]:
-    """B = -P / diag(P) with P = (G + λI)⁻¹ and a zero diagonal.
+    """B = -P / diag(P) with P = (G + λI)⁻¹ and a zero diagonal (G overwritten).
 
     G is summed in float64 (exact counts) and factored in float32: half the time
     and memory, and B differs from a float64 solve by about 1e-6 (G + λI is well
     conditioned: λ is several times the mean diagonal).
     """
-    diagonal = np.diag_indices_from(gram)
-    gram[diagonal] += regularization * float(gram[diagonal].mean())
-    single = gram.astype(np.float32)
-    del gram
+    diagonal = np.diag_indices_from(single)
+    single[diagonal] += regularization * float(single[diagonal].mean(dtype=np.float64))
     # Cholesky factor and inverse in place: half the work of a general inverse
     # pylint: disable-next=no-member
     factor, info = lapack.spotrf(single, lower=0, overwrite_a=1, clean=0)
@@ -217,7 +215,9 @@ def fit_history(
     rated.data = rating_weights(rated.data)
     gram = _gram(rated)
     embedding = _low_rank(gram, rank)
-    weights = _ease_weights(gram, regularization)
+    single = gram.astype(np.float32)
+    del gram  # the float64 copy is not needed while factoring (memory peak)
+    weights = _ease_weights(single, regularization)
     column_of = np.full(n_items, -1, dtype=np.int64)
     column_of[items] = np.arange(items.size)
     logger.info(
