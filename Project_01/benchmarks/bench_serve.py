@@ -348,12 +348,13 @@ def _get(port: int, path: str, timeout: float) -> str | None:
 
 
 def _cache_counts(port: int) -> dict[str, float]:
-    """Answer cache hits and misses so far (zeros for a baseline: no cache)."""
+    """Answer cache hits (own or shared) and misses so far (zeros: no cache)."""
     counts = dict.fromkeys(("hit", "miss"), 0.0)
+    results = {"hit": "hit", "shared": "hit", "miss": "miss"}
     for line in (_get(port, "/metrics", 10) or "").splitlines():
-        for result in counts:
+        for result, kind in results.items():
             if line.startswith(f'movie_recs_answer_cache_total{{result="{result}"}}'):
-                counts[result] += float(line.split()[-1])
+                counts[kind] += float(line.split()[-1])
     return counts
 
 

@@ -22,7 +22,7 @@ from movie_recommender.options import (
     DEFAULT_ALGORITHM,
     HISTORY_ALGORITHM,
 )
-from movie_recommender.web.answer_cache import AnswerCache
+from movie_recommender.web.answer_cache import AnswerCache, SharedAnswers
 from movie_recommender.web.metrics import Metrics
 from movie_recommender.web.problems import (
     RETRY_AFTER_SECONDS,
@@ -43,6 +43,7 @@ from movie_recommender.web.settings import (
     MAX_LIMIT,
     MAX_QUERY_LENGTH,
     READY_MARKERS,
+    SHARED_ANSWERS,
     ServeSettings,
 )
 from movie_recommender.web.shedding import LoadShedding
@@ -58,14 +59,21 @@ class Answers:
 
     Concurrent requests for the same missing answer share one computation (a few
     films get most requests: at a cold start, many ask for the same one at once).
-    A computation that outlives its request's budget still fills the cache. At
-    most ``max_in_flight`` computations are running or queued; beyond, 503.
+    With several workers, an answer one of them computed is found by the others
+    in the run folder (see :class:`SharedAnswers`). A computation that outlives
+    its request's budget still fills the caches. At most ``max_in_flight``
+    computations are running or queued; beyond, 503.
     """
 
     def __init__(self, settings: ServeSettings, metrics: Metrics) -> None:
-        """Create the pool and the cache (sized by the settings)."""
+        """Create the pool and the caches (sized by the settings)."""
         self._pool = ThreadPoolExecutor(settings.threads, thread_name_prefix="answer")
         self._cache = AnswerCache(settings.cache_bytes)
+        self._shared = (
+            SharedAnswers(settings.run_dir / SHARED_ANSWERS, settings.cache_bytes)
+            if settings.run_dir
+            else None
+        )
         self._budget = settings.time_budget
         self._metrics = metrics
         self._pending: dict[Hashable, asyncio.Future[Rendered]] = {}
@@ -82,6 +90,11 @@ class Answers:
         if cached is not None:
             self._metrics.cache.labels("hit").inc()
             return cached
+        shared = self._shared.get(key) if self._shared else None
+        if shared is not None:
+            self._metrics.cache.labels("shared").inc()
+            self._cache.put(key, shared)
+            return shared
         self._metrics.cache.labels("miss").inc()
         job = self._pending.get(key) or self._start(key, compute)
         try:
@@ -116,6 +129,8 @@ class Answers:
             self._metrics.fallbacks.labels(rendered.fallback).inc()
         if rendered.cacheable:
             self._cache.put(key, rendered.body)
+            if self._shared:
+                self._shared.put(key, rendered.body)
 
     def close(self) -> None:
         """Drop queued work; running computations end in their threads."""

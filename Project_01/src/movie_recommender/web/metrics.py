@@ -74,7 +74,7 @@ class Metrics:  # pylint: disable=too-few-public-methods  # a record of metrics
         )
         self.cache = Counter(
             "movie_recs_answer_cache",
-            "Answer cache lookups, by result (hit or miss)",
+            "Answer cache lookups, by result (hit, shared: another worker's, miss)",
             ["result"],
             registry=self.registry,
         )

@@ -18,6 +18,7 @@ DEFAULT_RECOMMENDATIONS = 10
 DEFAULT_MATCHES = 5
 READY_MARKERS = "ready"  # in run_dir: one empty file per ready worker
 METRICS = "metrics"  # in run_dir: the workers' Prometheus values
+SHARED_ANSWERS = "answers"  # in run_dir: answers any worker computed
 PATHS = ("data_dir", "index_root", "log_file", "run_dir")
 
 # The range of every numeric setting, checked once in ServeSettings
@@ -50,7 +51,7 @@ class ServeSettings:
         log_file: log to this file instead of stderr.
         rebuild: rebuild the cached index before serving.
         run_dir: set by ``serve`` for several workers: the folder they share
-            (metrics, ready markers); None with one worker.
+            (metrics, ready markers, answers); None with one worker.
     """
 
     data_dir: Path
