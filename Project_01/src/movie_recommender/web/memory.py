@@ -5,7 +5,7 @@ core, and keeps what was freed in an arena for that arena. The answer threads'
 temporary arrays (the fans' rows of a blockbuster: tens of MB) then stay as
 private memory in several arenas per worker. Measured at 24M ratings after a
 minute of load: a worker's anonymous memory grew from 140 to ~430 MiB with
-glibc's default, to ~250 MiB with two arenas, at the same speed.
+glibc's default, to ~250 MiB with two arenas.
 """
 
 import ctypes
