@@ -38,6 +38,12 @@ def counter(metrics: str, route: str, status: int) -> float:
     return float(found.group(1)) if found else 0.0
 
 
+def cache_lookups(metrics: str, result: str) -> float:
+    pattern = rf'movie_recs_answer_cache_total{{result="{result}"}} (\S+)'
+    found = re.search(pattern, metrics)
+    return float(found.group(1)) if found else 0.0
+
+
 def test_two_workers_answer_refuse_bad_input_and_stop_on_sigterm(
     serve_process: Callable[..., Any], movielens_dir: Path
 ) -> None:
@@ -79,10 +85,13 @@ def test_two_workers_answer_refuse_bad_input_and_stop_on_sigterm(
     assert b'role="combobox"' in page
     assert server.get("/docs")[0] == 200
 
+    misses = cache_lookups(server.get("/metrics")[2].decode(), "miss")
     for _ in range(20):  # spread over both workers; /metrics adds them up
         assert server.get("/api/search?q=matrix%201999")[0] == 200
     metrics = server.get("/metrics")[2].decode()
     assert counter(metrics, "/api/search", 200) == 21
+    # computed once for both workers: the other one reads the shared answer
+    assert cache_lookups(metrics, "miss") == misses + 1
     assert counter(metrics, "/api/recommendations", 404) == 2  # movieId, userId
 
     assert server.terminate() == 0
