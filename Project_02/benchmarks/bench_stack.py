@@ -154,15 +154,13 @@ def stack_run(
 
 
 def set_http_slots(layout: StackLayout, slots: int) -> None:
-    """Let the worker slots, not the pools, bound the benchmark.
+    """Let the worker slots, not the pool, bound the benchmark.
 
-    The transcription tasks (skipped: downloads only) must not queue behind the
-    per-CPU transcription pool either.
+    Transcription is off: the scheduler skips those tasks, no pool is involved.
     """
     api = api_for(layout)
     try:
         api.ensure_pool(lifecycle.HTTP_POOL, slots, "benchmark: worker-bound")
-        api.ensure_pool(lifecycle.TRANSCRIPTION_POOL, slots, "benchmark: skipped")
     finally:
         api.close()
 
