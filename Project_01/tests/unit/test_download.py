@@ -4,6 +4,8 @@ import hashlib
 import http.server
 import io
 import json
+import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,6 +32,9 @@ def _zip_bytes(tiny_dir: Path) -> bytes:
             bundle.write(tiny_dir / name, f"ml-latest-small/{name}")
         bundle.writestr("ml-latest-small/README.txt", "GroupLens licence")
     return buffer.getvalue()
+
+
+MAKE = shutil.which("make")
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -202,3 +207,45 @@ def test_sigterm_during_a_download_is_one_line_and_exit_130(tmp_path: Path) -> N
             connection.close()
     assert process.returncode == 130
     assert errors == "movie-recs: error: interrupted (SIGTERM)\n"
+
+
+def _make_demo(
+    project: Path, tmp_path: Path, base_url: str
+) -> subprocess.CompletedProcess[str]:
+    """`make demo` on a machine without data: no $MOVIELENS_DIR, no shared copy."""
+    environment = {
+        key: value for key, value in os.environ.items() if key != "MOVIELENS_DIR"
+    }
+    environment |= {
+        "MOVIELENS_BASE_URL": base_url,
+        "MOVIE_RECS_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    return subprocess.run(  # noqa: S603  (make and our own Makefile)
+        [str(MAKE), "--no-print-directory", "-C", str(project), "demo",
+         "MOVIELENS_DIR=", f"SHARED_MOVIELENS={tmp_path / 'no-shared-data'}"],
+        capture_output=True, text=True, env=environment, timeout=300, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.skipif(MAKE is None, reason="needs make (Debian package: make)")
+def test_make_demo_downloads_the_data_when_none_is_found(
+    server_root: tuple[str, Path], tmp_path: Path
+) -> None:
+    url, _ = server_root
+    project = Path(__file__).resolve().parents[2]
+    demo = _make_demo(project, tmp_path, url)
+    assert demo.returncode == 0, demo.stderr
+    assert "match: Toy Story (1995)" in demo.stdout
+    downloaded = tmp_path / "cache" / "datasets" / "ml-latest-small" / "ratings.csv"
+    assert downloaded.is_file()
+
+
+@pytest.mark.skipif(MAKE is None, reason="needs make (Debian package: make)")
+def test_make_demo_offline_stops_with_one_line_naming_the_url(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{_closed_port()}"
+    demo = _make_demo(Path(__file__).resolve().parents[2], tmp_path, url)
+    assert demo.returncode != 0
+    errors = [line for line in demo.stderr.splitlines() if "movie-recs:" in line]
+    assert len(errors) == 1
+    assert url in errors[0]
+    assert "Traceback" not in demo.stderr
