@@ -128,16 +128,23 @@ end
 # --- the two baselines, as uvicorn app factories (workers import this module) ---
 
 
-def original_app() -> FastAPI:
-    """The course's pandas function behind FastAPI (``$BENCH_SERVE_DATA``)."""
-    data = Path(os.environ[DATA_ENV])
-    ratings = pd.read_csv(data / "ratings.csv", engine="pyarrow")
-    titles = pd.read_csv(data / "movies.csv").set_index("movieId")["title"]
+def _ready_app() -> FastAPI:
+    """A FastAPI app whose /readyz answers at once (the baselines load before)."""
     app = FastAPI()
 
     @app.get("/readyz")
     async def ready() -> dict[str, str]:
         return {"status": "ready"}
+
+    return app
+
+
+def original_app() -> FastAPI:
+    """The course's pandas function behind FastAPI (``$BENCH_SERVE_DATA``)."""
+    data = Path(os.environ[DATA_ENV])
+    ratings = pd.read_csv(data / "ratings.csv", engine="pyarrow")
+    titles = pd.read_csv(data / "movies.csv").set_index("movieId")["title"]
+    app = _ready_app()
 
     @app.get(PATH)
     async def recommend(movie_id: Annotated[int, Query()]) -> JSONResponse:
@@ -157,11 +164,7 @@ def ceiling_app() -> FastAPI:
     """Precomputed answers behind FastAPI (``$BENCH_SERVE_ANSWERS``)."""
     text = Path(os.environ[ANSWERS_ENV]).read_text(encoding="utf-8")
     answers = {int(key): body.encode() for key, body in json.loads(text).items()}
-    app = FastAPI()
-
-    @app.get("/readyz")
-    async def ready() -> dict[str, str]:
-        return {"status": "ready"}
+    app = _ready_app()
 
     @app.get(PATH)
     async def recommend(movie_id: Annotated[int, Query()]) -> Response:

@@ -20,6 +20,7 @@ from movie_recommender.evaluate import (
     holdout_split,
     hybrid_hit_rate,
     popularity_hit_rate,
+    split_recommender,
 )
 from movie_recommender.history import fit_history
 from movie_recommender.store import open_index
@@ -38,6 +39,7 @@ def main() -> None:
         index = open_index(source.resolve(), Path(cache))
     genres = genre_matrix(index.genres)
     splits = [holdout_split(index.by_user, seed) for seed in TUNING_SEEDS]
+    recommenders = [split_recommender(split, genres) for split in splits]
     popularity = float(np.mean([popularity_hit_rate(split) for split in splits]))
     print(f"single-seed hit rate@10 on tuning splits {list(TUNING_SEEDS)}")
     print(f"stronger popularity list: {popularity:.4f}")
@@ -46,8 +48,10 @@ def main() -> None:
         models = [fit_history(split.train, rank=rank) for split in splits]
         for weight in WEIGHTS:
             rates = [
-                hybrid_hit_rate(split, genres, model, weight)
-                for split, model in zip(splits, models, strict=True)
+                hybrid_hit_rate(split, recommender, model, weight)
+                for split, recommender, model in zip(
+                    splits, recommenders, models, strict=True
+                )
             ]
             per_split = " ".join(f"{rate:.4f}" for rate in rates)
             mean = float(np.mean(rates))

@@ -175,9 +175,8 @@ def _popularity(train: sp.csr_matrix) -> dict[str, Ranker]:
 def _single_seed_rankers(
     split: Split, genres: sp.csr_matrix, settings: Settings, model: HistoryModel
 ) -> dict[str, Ranker]:
-    train = sort_rows(split.train)
-    recommender = Recommender(train, sort_columns(train.tocsc()), genres)
-    n_items = train.shape[1]
+    recommender = split_recommender(split, genres)
+    n_items = recommender.n_items
 
     def by_algorithm(name: str) -> Ranker:
         def rank(number: int) -> npt.NDArray[np.float64]:
@@ -238,20 +237,29 @@ def history_hit_rate(split: Split, model: HistoryModel, k: int = 10) -> float:
     return float(hits(split, _history_rankers(split, model)[EASE], k).mean())
 
 
+def split_recommender(split: Split, genres: sp.csr_matrix) -> Recommender:
+    """The one-film recommenders on a split's training ratings."""
+    train = sort_rows(split.train)
+    return Recommender(train, sort_columns(train.tocsc()), genres)
+
+
 def hybrid_hit_rate(
-    split: Split, genres: sp.csr_matrix, model: HistoryModel, weight: float, k: int = 10
+    split: Split,
+    recommender: Recommender,
+    model: HistoryModel,
+    weight: float,
+    k: int = 10,
 ) -> float:
     """Hit rate@k of ``hybrid`` with one blend weight, single-seed protocol.
 
-    For tuning; weight 0 ranks as ``fans``.
+    For tuning (``recommender`` from :func:`split_recommender`, built once per
+    split); weight 0 ranks as ``fans``.
     """
-    train = sort_rows(split.train)
-    recommender = Recommender(train, sort_columns(train.tocsc()), genres)
 
     def rank(number: int) -> npt.NDArray[np.float64]:
         seed = int(split.seeds[number])
         found = recommender.hybrid(seed, model.co_occurrence(seed), weight=weight)
-        return _fill(train.shape[1], found.items, found.scores)
+        return _fill(recommender.n_items, found.items, found.scores)
 
     return float(hits(split, rank, k).mean())
 

@@ -88,19 +88,23 @@ def live(
 
 
 @pytest.fixture
+def held(service: Service, gate: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hold ``service.recommend`` at the gate (answers wait for ``gate.opened``)."""
+    monkeypatch.setattr(service, "recommend", gate.wrap(service.recommend))
+
+
+@pytest.fixture
 def pool() -> Iterator[ThreadPoolExecutor]:
     with ThreadPoolExecutor(4) as executor:
         yield executor
 
 
+@pytest.mark.usefixtures("held")
 def test_beyond_max_in_flight_requests_get_an_immediate_503(
     live: Callable[..., LiveServer],
-    service: Service,
     gate: Any,
-    monkeypatch: pytest.MonkeyPatch,
     pool: ThreadPoolExecutor,
 ) -> None:
-    monkeypatch.setattr(service, "recommend", gate.wrap(service.recommend))
     server = live(max_in_flight=1, threads=1)
     held: Future[Any] = pool.submit(server.get, "/api/recommendations?movie_id=1")
     assert gate.entered.wait(30)
@@ -127,13 +131,12 @@ def test_beyond_max_in_flight_requests_get_an_immediate_503(
     )
 
 
+@pytest.mark.usefixtures("held")
 def test_an_answer_over_the_time_budget_is_a_503_and_others_go_on(
     make_client: Callable[..., TestClient],
     service: Service,
     gate: Any,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(service, "recommend", gate.wrap(service.recommend))
     client = make_client(service, time_budget=1.0, threads=2)
     late = client.get("/api/recommendations", params={"movie_id": 3})
     assert late.status_code == 503
@@ -147,14 +150,12 @@ def test_an_answer_over_the_time_budget_is_a_503_and_others_go_on(
     gate.opened.set()
 
 
+@pytest.mark.usefixtures("held")
 def test_shutdown_lets_the_request_in_flight_finish(
     live: Callable[..., LiveServer],
-    service: Service,
     gate: Any,
-    monkeypatch: pytest.MonkeyPatch,
     pool: ThreadPoolExecutor,
 ) -> None:
-    monkeypatch.setattr(service, "recommend", gate.wrap(service.recommend))
     server = live()
     held: Future[Any] = pool.submit(server.get, "/api/recommendations?q=emma")
     assert gate.entered.wait(30)
@@ -232,13 +233,12 @@ def test_an_answer_past_the_budget_still_fills_the_cache(
     assert len(calls) == 1, "the late answer was cached, not computed again"
 
 
+@pytest.mark.usefixtures("held")
 def test_too_many_answers_being_computed_are_shed_at_once(
     make_client: Callable[..., TestClient],
     service: Service,
     gate: Any,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(service, "recommend", gate.wrap(service.recommend))
     client = make_client(service, time_budget=0.05, max_in_flight=2, threads=1)
     # two answers outlive their requests' budget: still computing (or queued)
     for movie in (1, 3):
