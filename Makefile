@@ -1,11 +1,12 @@
 # Python Essentials for MLOps — one Makefile for the three projects.
 # `make` (or `make help`) lists the targets. Each target runs in Project_01, Project_02 and
-# Project_03 in turn and stops at the first failure, naming the project — except `demo`, which
-# runs every project's demo and then prints a summary. `make <target>-01` (or -02, -03) runs any
+# Project_03 in turn and stops at the first failure, naming the project — except `test` and `demo`,
+# which run in every project even when one fails and then print one summary line per project
+# (scripts/each-project). `make <target>-01` (or -02, -03) runs any
 # target of one project, its project-only targets included (`make help-02` lists them).
 
 PROJECTS := Project_01 Project_02 Project_03
-TARGETS  := install lint test build bench format clean
+TARGETS  := install lint build bench format clean
 # Poetry 2.x from PATH, or a pinned copy bootstrapped into .tools/ on first use.
 export POETRY := $(CURDIR)/scripts/poetry
 
@@ -29,9 +30,12 @@ CHECK_JSONSCHEMA_VERSION := 0.39.0
 CHECK_JSONSCHEMA := .tools/check-jsonschema/bin/check-jsonschema
 PRE_COMMIT_VERSION := 4.7.0
 PRE_COMMIT := .tools/pre-commit/bin/pre-commit
+# zizmor, the static security audit for GitHub Actions (a wheel with its binary; runs offline).
+ZIZMOR_VERSION := 1.33.1
+ZIZMOR := .tools/zizmor/bin/zizmor
 
 .DEFAULT_GOAL := help
-.PHONY: help $(TARGETS) demo lint-workflows readme-check services pre-commit data-variables
+.PHONY: help $(TARGETS) test demo lint-workflows lint-practices readme-check services pre-commit data-variables
 
 help: ## List the targets
 	@echo "Targets (over all projects; add -01, -02 or -03 for one project, e.g. make test-02;"
@@ -39,8 +43,7 @@ help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 install: ## Create each project's .venv with its dev group (poetry sync; Poetry bootstrapped if missing)
-lint: lint-workflows ## Validate the workflows, then ruff, pycodestyle, pylint and mypy --strict per project
-test: ## Run every project's tests with coverage (installs first when needed)
+lint: lint-workflows lint-practices ## Audit the workflows and PRACTICES.md, then ruff, pycodestyle, pylint and mypy --strict per project
 build: ## Build a wheel and an sdist per project into Project_0N/dist/
 bench: ## Run every project's benchmarks
 format: ## Rewrite code to the house style (ruff format, ruff check --fix) in every project
@@ -53,11 +56,19 @@ $(TARGETS):
 			|| { echo "*** make $@ failed in $$project" >&2; exit 1; }; \
 	done
 
-demo: ## Run every project's demo (even when one fails), then a summary table
-	@scripts/demo-all $(PROJECTS)
+test: ## Run every project's tests with coverage (even when one fails), then one summary line each
+	@scripts/each-project test $(PROJECTS)
 
-lint-workflows: $(CHECK_JSONSCHEMA) ## Validate .github/workflows/*.yml against GitHub's workflow schema
+demo: ## Run every project's demo (even when one fails), then a summary table
+	@scripts/each-project demo $(PROJECTS)
+
+lint-workflows: $(CHECK_JSONSCHEMA) $(ZIZMOR) ## Validate .github/workflows/*.yml (GitHub's schema) and audit them (zizmor)
 	$(CHECK_JSONSCHEMA) --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(ZIZMOR) --offline --quiet .github/workflows/
+
+lint-practices: ## Check that every file, symbol and test PRACTICES.md names exists (and the checker's tests)
+	python3 -m unittest discover --quiet -s .ci/tests
+	python3 .ci/check-practices
 
 readme-check: install ## Run the README examples that need no network (needs ../shared/data)
 	python3 .ci/readme-examples
@@ -75,6 +86,10 @@ $(CHECK_JSONSCHEMA):
 	python3 -m venv .tools/check-jsonschema
 	.tools/check-jsonschema/bin/python -m pip install --quiet --quiet \
 		"check-jsonschema==$(CHECK_JSONSCHEMA_VERSION)"
+
+$(ZIZMOR):
+	python3 -m venv .tools/zizmor
+	.tools/zizmor/bin/python -m pip install --quiet --quiet "zizmor==$(ZIZMOR_VERSION)"
 
 $(PRE_COMMIT):
 	python3 -m venv .tools/pre-commit
