@@ -104,6 +104,11 @@ def _log_failed_run(context: Any) -> None:
             description="Most downloads per run, newest first ($PODCAST_MAX_EPISODES)",
         ),
         "transcribe": Param(True, type="boolean", description="Transcribe downloads"),
+        "own_transcripts": Param(
+            False,
+            type="boolean",
+            description="Speech-to-text even where the publisher offers a transcript",
+        ),
         "engine": Param("pocketsphinx", enum=["pocketsphinx", "vosk"]),
         "model_dir": Param(
             None, type=["null", "string"], description="Engine model dir"

@@ -298,6 +298,7 @@ def transcribe(
         model_dir=Path(model_dir) if model_dir else None,
         workers=1,
         lease=TRANSCRIPTION_LEASE,
+        own_transcripts=bool(params.get("own_transcripts", False)),
     )
     root = object_storage.storage_root(os.environ)
     with _opened(params) as (_, engine), ExitStack() as copies:

@@ -101,6 +101,15 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_own_transcripts(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--own-transcripts",
+        action="store_true",
+        help="run speech-to-text even where the feed offers the publisher's "
+        "transcript (<podcast:transcript>, stored by default)",
+    )
+
+
 def _add_store_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir", type=Path, help="data directory (default: $PODCAST_DATA_DIR)"
@@ -162,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_engine_options(run)
+    _add_own_transcripts(run)
     _add_format(run, "text")
 
     episodes = commands.add_parser(
@@ -177,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_store_options(transcribe)
     _add_engine_options(transcribe)
+    _add_own_transcripts(transcribe)
     _add_workers(transcribe)
     transcribe.add_argument(
         "--no-progress", action="store_true", help="no progress bar"
@@ -252,6 +263,7 @@ def _command_run(args: argparse.Namespace) -> int:
             enabled=not args.no_transcribe,
             engine=args.engine,
             model_dir=args.model_dir,
+            own_transcripts=args.own_transcripts,
         ),
         progress=TqdmProgress(enabled=False if args.no_progress else None),
     )
@@ -283,7 +295,10 @@ def _command_transcribe(args: argparse.Namespace) -> int:
         report = transcribe_due(
             engine,
             TranscribeOptions(
-                engine=args.engine, model_dir=args.model_dir, workers=settings.workers
+                engine=args.engine,
+                model_dir=args.model_dir,
+                workers=settings.workers,
+                own_transcripts=args.own_transcripts,
             ),
             TqdmProgress(enabled=False if args.no_progress else None),
         )

@@ -21,6 +21,10 @@ class FeedParseError(PodcastPipelineError):
     """A feed's body is not acceptable RSS: malformed XML, entity expansion."""
 
 
+class TranscriptFetchError(PodcastPipelineError):
+    """A publisher's transcript could not be read: our speech-to-text runs instead."""
+
+
 class DatabaseError(PodcastPipelineError):
     """The SQLite database cannot be opened, migrated or written."""
 

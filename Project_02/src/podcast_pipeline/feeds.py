@@ -55,6 +55,24 @@ def _read_capped(response: requests.Response, url: str) -> bytes:
     return b"".join(chunks)
 
 
+PERMANENT_REDIRECTS = frozenset({301, 308})
+
+
+def permanent_move(response: requests.Response) -> tuple[str, str] | None:
+    """Where the permanent redirects at the start of ``response.history`` led.
+
+    A temporary redirect (302, 303, 307) ends the permanent part: the feed
+    moved only as far as the last permanent hop before it.
+    """
+    moved: tuple[str, str] | None = None
+    following = [*response.history, response][1:]
+    for hop, after in zip(response.history, following, strict=True):
+        if hop.status_code not in PERMANENT_REDIRECTS:
+            break
+        moved = (after.url, f"HTTP {hop.status_code} from {hop.url}")
+    return moved
+
+
 def fetch_feed(
     session: requests.Session,
     url: str,
@@ -73,7 +91,8 @@ def fetch_feed(
         sleep: Waits between attempts (tests pass a recorder).
 
     Returns:
-        The body and the new validators, or ``not_modified`` on 304.
+        The body and the new validators, or ``not_modified`` on 304; where
+        permanent redirects moved the feed, if they did.
 
     Raises:
         InputError: The URL is not http(s).
@@ -96,8 +115,9 @@ def fetch_feed(
                         f"HTTP {response.status_code}",
                         parse_retry_after(response.headers.get("Retry-After")),
                     )
+                moved_to, because = permanent_move(response) or (None, None)
                 if response.status_code == requests.codes.not_modified:
-                    return FetchResult(url, True, b"", validators, 0)
+                    return FetchResult(url, True, b"", validators, 0, moved_to, because)
                 if response.status_code != requests.codes.ok:
                     raise FeedFetchError(
                         f"feed {url} answered HTTP {response.status_code}"
@@ -107,7 +127,9 @@ def fetch_feed(
                     etag=response.headers.get("ETag"),
                     last_modified=response.headers.get("Last-Modified"),
                 )
-                return FetchResult(url, False, body, fresh, len(body))
+                return FetchResult(
+                    url, False, body, fresh, len(body), moved_to, because
+                )
         except TRANSIENT_ERRORS as error:
             raise RetryableError(describe_error(error)) from error
         except requests.RequestException as error:

@@ -23,6 +23,9 @@ class Episode:  # pylint: disable=too-many-instance-attributes  # one per feed f
         audio_type: The enclosure's declared MIME type, if any.
         audio_declared_bytes: The enclosure's declared length, if any.
         duration: The ``itunes:duration`` text, if any.
+        transcript_url: A transcript the publisher offers
+            (``<podcast:transcript>``), if any.
+        transcript_type: Its declared MIME type (``text/vtt``, ...), if any.
     """
 
     feed_url: str
@@ -35,6 +38,21 @@ class Episode:  # pylint: disable=too-many-instance-attributes  # one per feed f
     audio_type: str | None = None
     audio_declared_bytes: int | None = None
     duration: str | None = None
+    transcript_url: str | None = None
+    transcript_type: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """What a feed document says: its episodes, and where it moved, if it did.
+
+    Attributes:
+        episodes: One per distinct guid, in feed order.
+        new_feed_url: The ``<itunes:new-feed-url>`` the publisher announces.
+    """
+
+    episodes: list[Episode]
+    new_feed_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,9 @@ class FetchResult:
         body: The raw feed bytes (empty when not modified).
         validators: The validators to store once the body has been stored.
         bytes_received: Bytes of body transferred.
+        moved_to: Where permanent redirects (301, 308) from ``feed_url`` led,
+            if they did: the feed's new address.
+        moved_because: The redirect that moved it (``HTTP 301 from ...``).
     """
 
     feed_url: str
@@ -62,6 +83,8 @@ class FetchResult:
     body: bytes
     validators: FeedValidators
     bytes_received: int
+    moved_to: str | None = None
+    moved_because: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +149,8 @@ class ClaimedEpisode:  # pylint: disable=too-many-instance-attributes  # one per
     file_path: str | None
     download_attempts: int
     transcript_attempts: int
+    transcript_url: str | None = None
+    transcript_type: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable copy."""

@@ -97,7 +97,8 @@ def run_summary_text(summary: RunSummary) -> str:
         transcripts = summary.transcripts
         lines.append(
             f"transcripts: {transcripts.transcribed} of {transcripts.attempted} "
-            f"transcribed, {transcripts.failed} failed, {transcripts.refused} refused"
+            f"transcribed{_from_publisher(transcripts)}, {transcripts.failed} failed, "
+            f"{transcripts.refused} refused"
         )
     lines.extend(
         f"failed feed {url}: {message}" for url, message in summary.feed_failures
@@ -113,6 +114,12 @@ def run_summary_text(summary: RunSummary) -> str:
     return "\n".join(lines)
 
 
+def _from_publisher(report: TranscribeReport) -> str:
+    if not report.from_publisher:
+        return ""
+    return f" ({report.from_publisher} from the publisher)"
+
+
 def render_run_summary(summary: RunSummary, output_format: str) -> str:
     """``run`` output: ``text`` or ``json``."""
     if output_format != "json":
@@ -125,8 +132,8 @@ def render_transcribe_report(report: TranscribeReport, output_format: str) -> st
     if output_format == "json":
         return to_json(report)
     return (
-        f"transcripts: {report.transcribed} of {report.attempted} transcribed, "
-        f"{report.failed} failed, {report.refused} refused; "
+        f"transcripts: {report.transcribed} of {report.attempted} transcribed"
+        f"{_from_publisher(report)}, {report.failed} failed, {report.refused} refused; "
         f"{report.audio_seconds:.1f} s of audio in "
         f"{report.processing_seconds:.1f} s"
     )

@@ -1,9 +1,10 @@
 """Parse RSS 2.0 and Atom feeds (iTunes tags, Media RSS) into Episode records.
 
-Every body goes through defusedxml first: malformed XML, entity declarations
-(expansion bombs, external entities) and documents that are neither RSS nor Atom
-are refused before feedparser (the maintained parser that reads the many
-shapes feeds come in) sees them.
+A body is first repaired as loose feed readers do (:mod:`podcast_pipeline.feed_repair`:
+encodings, HTML entities, undeclared prefixes), then goes through defusedxml:
+malformed XML, entity declarations (expansion bombs, external entities) and
+documents that are neither RSS nor Atom are refused before feedparser (the
+maintained parser that reads the many shapes feeds come in) sees them.
 """
 
 from __future__ import annotations
@@ -16,18 +17,32 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from pathlib import PurePosixPath
 from typing import Any
-from xml.etree.ElementTree import ParseError
+from urllib.parse import unquote, urljoin, urlsplit
+from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree
 from defusedxml import DefusedXmlException
 
 from podcast_pipeline.errors import FeedParseError
-from podcast_pipeline.models import Episode
+from podcast_pipeline.feed_repair import KNOWN_NAMESPACES, repair
+from podcast_pipeline.models import Episode, ParsedFeed
 
 logger = logging.getLogger(__name__)
 
-ATOM_FEED = "{http://www.w3.org/2005/Atom}feed"
+ATOM = "{http://www.w3.org/2005/Atom}"
+NEW_FEED_URL = f"{{{KNOWN_NAMESPACES['itunes']}}}new-feed-url"
+TRANSCRIPT = f"{{{KNOWN_NAMESPACES['podcast']}}}transcript"
+#: Transcript formats read, in order of preference (each becomes plain text).
+TRANSCRIPT_TYPES = (
+    "text/plain",
+    "text/vtt",
+    "application/x-subrip",
+    "application/srt",
+    "application/json",
+    "text/html",
+)
 _SPACES = re.compile(r"\s+")
 
 
@@ -104,6 +119,17 @@ def to_iso_utc(date_text: str | None) -> str | None:
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def resolve(base: str, url: str) -> str:
+    """``url`` made absolute against ``base``; an unparsable URL is kept as it is.
+
+    The download step refuses an unparsable URL with its own clear error.
+    """
+    try:
+        return urljoin(base, url)
+    except ValueError:
+        return url
+
+
 def _int_or_none(value: object) -> int | None:
     try:
         return int(str(value)) if value not in (None, "") else None
@@ -116,8 +142,14 @@ def _is_audio(media: Mapping[str, Any]) -> bool:
     return kind.startswith("audio/") or media.get("medium") == "audio"
 
 
-def _audio_of(entry: Mapping[str, Any]) -> tuple[str | None, str | None, int | None]:
-    """URL, type and length of the entry's audio: enclosures, then media:content."""
+def _audio_of(
+    entry: Mapping[str, Any], feed_url: str
+) -> tuple[str | None, str | None, int | None]:
+    """URL, type and length of the entry's audio: enclosures, then media:content.
+
+    A relative URL (``xml:base`` already applied by feedparser) is resolved
+    against the feed's own URL.
+    """
     enclosures = [
         {
             "url": link.get("href"),
@@ -135,7 +167,7 @@ def _audio_of(entry: Mapping[str, Any]) -> tuple[str | None, str | None, int | N
         if usable:
             chosen = next((item for item in usable if _is_audio(item)), usable[0])
             return (
-                str(chosen["url"]).strip(),
+                resolve(feed_url, str(chosen["url"]).strip()),
                 chosen.get("type") or None,
                 _int_or_none(chosen.get("length")),
             )
@@ -160,20 +192,53 @@ def _description(entry: Mapping[str, Any]) -> str:
     return strip_html(str(entry.get("summary") or ""))
 
 
-def _parse_entry(entry: Mapping[str, Any], feed_url: str) -> Episode | None:
-    audio_url, audio_type, audio_bytes = _audio_of(entry)
+def _file_title(audio_url: str | None) -> str:
+    """A title from an audio file name: ``.../Episode%2042.mp3`` is ``Episode 42``."""
+    if not audio_url:
+        return ""
+    name = PurePosixPath(unquote(urlsplit(audio_url).path)).name
+    return PurePosixPath(name).stem if PurePosixPath(name).suffix else name
+
+
+def _media_type(declared: str | None) -> str:
+    """``text/VTT; charset=utf-8`` gives ``text/vtt``."""
+    return str(declared or "").split(";", maxsplit=1)[0].strip().lower()
+
+
+def _transcript_of(
+    item: Element | None, feed_url: str
+) -> tuple[str | None, str | None]:
+    """URL and type of the best ``<podcast:transcript>`` of an item, if any."""
+    offered = [
+        (_media_type(tag.get("type")), tag.get("url"))
+        for tag in (item.iter(TRANSCRIPT) if item is not None else ())
+        if str(tag.get("url") or "").strip()
+    ]
+    readable = [(kind, url) for kind, url in offered if kind in TRANSCRIPT_TYPES]
+    if not readable:
+        return None, None
+    kind, url = min(readable, key=lambda offer: TRANSCRIPT_TYPES.index(offer[0]))
+    return resolve(feed_url, str(url).strip()), kind
+
+
+def _parse_entry(
+    entry: Mapping[str, Any], item: Element | None, feed_url: str, base: str
+) -> Episode | None:
+    audio_url, audio_type, audio_bytes = _audio_of(entry, base)
     link = str(entry.get("link") or "").strip() or None
+    link = resolve(base, link) if link else None
     guid = str(entry.get("id") or "").strip() or audio_url or link
-    title = strip_html(str(entry.get("title") or ""))
+    title = strip_html(str(entry.get("title") or "")) or _file_title(audio_url)
     if guid is None:
         logger.warning(
             "Skipping item %r of %s: no guid, enclosure or link", title, feed_url
         )
         return None
+    transcript_url, transcript_type = _transcript_of(item, base)
     return Episode(
         feed_url=feed_url,
         guid=guid,
-        title=title or guid,
+        title=title or link or guid,
         link=link,
         description=_description(entry),
         published_at=_published(entry),
@@ -181,11 +246,13 @@ def _parse_entry(entry: Mapping[str, Any], feed_url: str) -> Episode | None:
         audio_type=audio_type,
         audio_declared_bytes=audio_bytes,
         duration=str(entry.get("itunes_duration") or "").strip() or None,
+        transcript_url=transcript_url,
+        transcript_type=transcript_type,
     )
 
 
-def _check_safe_and_known(body: bytes, feed_url: str) -> None:
-    """Refuse hostile or malformed XML and documents that are not RSS or Atom."""
+def _check_safe_and_known(body: bytes, feed_url: str) -> Element:
+    """The document's root; hostile, malformed XML and non-feeds are refused."""
     try:
         root = defusedxml.ElementTree.fromstring(body)
     except DefusedXmlException as error:
@@ -198,39 +265,73 @@ def _check_safe_and_known(body: bytes, feed_url: str) -> None:
             f"feed {feed_url} is not well-formed XML: {error}"
         ) from error
     is_rss = root.tag == "rss" and root.find("channel") is not None
-    if not is_rss and root.tag != ATOM_FEED:
+    if not is_rss and root.tag != f"{ATOM}feed":
         raise FeedParseError(
             f"feed {feed_url} is not RSS 2.0 or Atom (root element <{root.tag}>)"
         )
+    return root
 
 
-def parse_feed(body: bytes, feed_url: str) -> list[Episode]:
+def _items(root: Element) -> list[Element]:
+    if root.tag == "rss":
+        return root.findall("channel/item")
+    return root.findall(f"{ATOM}entry")
+
+
+def _new_feed_url(root: Element, feed_url: str) -> str | None:
+    """The ``<itunes:new-feed-url>`` of an RSS channel, if it names an http(s) URL."""
+    text = (root.findtext(f"channel/{NEW_FEED_URL}") or "").strip()
+    if not text:
+        return None
+    moved = resolve(feed_url, text)
+    if urlsplit(moved).scheme not in {"http", "https"} or moved == feed_url:
+        if moved != feed_url:
+            logger.warning("Feed %s: ignoring new-feed-url %r", feed_url, text)
+        return None
+    return moved
+
+
+def parse_feed(
+    body: bytes, feed_url: str, *, base_url: str | None = None
+) -> ParsedFeed:
     """Parse an RSS 2.0 or Atom document into episodes, one per distinct guid.
 
     Audio comes from ``<enclosure>`` (RSS), ``<link rel="enclosure">`` (Atom) or
-    ``<media:content>`` (Media RSS), an audio type preferred. Items without a
-    guid/id are keyed by their audio URL, then their link; the first item of a
-    duplicated guid wins (feeds list the newest first).
+    ``<media:content>`` (Media RSS), an audio type preferred; relative URLs are
+    resolved (``xml:base``, else the feed's URL). Items without a guid/id are
+    keyed by their audio URL, then their link; items without a title are
+    titled after their audio file; the first item of a duplicated guid wins
+    (feeds list the newest first). A ``<podcast:transcript>`` is kept with its
+    type, and ``<itunes:new-feed-url>`` is returned.
 
     Args:
         body: The raw feed bytes.
         feed_url: The feed's URL, recorded on every episode.
+        base_url: The URL the body was read from, if not ``feed_url``: relative
+            URLs are resolved against it.
 
     Returns:
-        The episodes in feed order.
+        The episodes in feed order, and the URL the feed moved to, if any.
 
     Raises:
         FeedParseError: Malformed XML, entity declarations (expansion attacks,
             external entities) or a document that is neither RSS nor Atom.
     """
-    _check_safe_and_known(body, feed_url)
+    base = base_url or feed_url
+    body = repair(body)
+    root = _check_safe_and_known(body, feed_url)
     # Imported here: feedparser is only needed once a body is to be parsed.
     import feedparser  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
 
+    # No base URL for feedparser: it would resolve guids as URLs too. It
+    # applies xml:base; _parse_entry resolves what is still relative.
     parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    items: list[Element | None] = list(_items(root))
+    if len(items) != len(parsed.entries):  # never seen: feedparser reads more
+        items = [None] * len(parsed.entries)
     episodes: dict[str, Episode] = {}
-    for entry in parsed.entries:
-        episode = _parse_entry(entry, feed_url)
+    for entry, item in zip(parsed.entries, items, strict=True):
+        episode = _parse_entry(entry, item, feed_url, base)
         if episode is None:
             continue
         if episode.guid in episodes:
@@ -240,4 +341,4 @@ def parse_feed(body: bytes, feed_url: str) -> list[Episode]:
             continue
         episodes[episode.guid] = episode
     logger.info("Parsed %d episodes from %s", len(episodes), feed_url)
-    return list(episodes.values())
+    return ParsedFeed(list(episodes.values()), _new_feed_url(root, base))

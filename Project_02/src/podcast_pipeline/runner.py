@@ -32,6 +32,7 @@ class TranscribeChoice:
     enabled: bool = True
     engine: str = "pocketsphinx"
     model_dir: Path | None = None
+    own_transcripts: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def run_pipeline(
                 engine=transcribe.engine,
                 model_dir=transcribe.model_dir,
                 workers=settings.workers,
+                own_transcripts=transcribe.own_transcripts,
             )
             transcripts = transcribe_due(engine, options, progress)
     finally:

@@ -164,6 +164,7 @@ def test_dagbag_maps_one_task_per_episode_with_pools_and_retries(
         "feeds",
         "max_episodes",
         "model_dir",
+        "own_transcripts",
         "transcribe",
     ]
     assert info["max_episodes"] == 3  # defaulted from PODCAST_MAX_EPISODES

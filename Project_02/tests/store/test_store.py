@@ -70,7 +70,7 @@ def test_version_1_sqlite_database_migrates_in_place_keeping_rows(
     )
     assert version_of(engine) == SCHEMA_VERSION
     with sqlite3.connect(path) as connection:  # what older programs check
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     engine.dispose()
 
 

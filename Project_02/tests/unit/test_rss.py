@@ -16,7 +16,7 @@ def test_one_item_feed_gives_one_episode() -> None:
         [Item("Only", guid="g1", audio_url="https://example.org/a.mp3", length=10)]
     )
 
-    episodes = parse_feed(body, FEED)
+    episodes = parse_feed(body, FEED).episodes
     assert len(episodes) == 1
     episode = episodes[0]
 
@@ -47,7 +47,7 @@ def test_one_item_feed_gives_one_episode() -> None:
 def test_missing_guid_falls_back_to_enclosure_then_link(
     item: Item, expected_guid: str
 ) -> None:
-    episodes = parse_feed(rss([item]), FEED)
+    episodes = parse_feed(rss([item]), FEED).episodes
     assert len(episodes) == 1
     episode = episodes[0]
     assert episode.guid == expected_guid
@@ -55,13 +55,13 @@ def test_missing_guid_falls_back_to_enclosure_then_link(
 
 def test_item_without_any_key_is_skipped() -> None:
     body = rss([Item("nothing"), Item("kept", guid="g")])
-    assert [episode.guid for episode in parse_feed(body, FEED)] == ["g"]
+    assert [episode.guid for episode in parse_feed(body, FEED).episodes] == ["g"]
 
 
 def test_item_without_enclosure_is_recorded_without_audio() -> None:
     episodes = parse_feed(
         rss([Item("text only", guid="t", link="https://e.org/t")]), FEED
-    )
+    ).episodes
     assert len(episodes) == 1
     episode = episodes[0]
     assert episode.audio_url is None
@@ -72,7 +72,7 @@ def test_duplicate_guids_keep_the_first_item() -> None:
     body = rss(
         [Item("newest", guid="dup"), Item("older", guid="dup"), Item("x", guid="y")]
     )
-    episodes = parse_feed(body, FEED)
+    episodes = parse_feed(body, FEED).episodes
     assert [(episode.guid, episode.title) for episode in episodes] == [
         ("dup", "newest"),
         ("y", "x"),
@@ -83,7 +83,7 @@ def test_html_in_descriptions_becomes_plain_text() -> None:
     html = (
         '<p>Hello <b>world</b> &amp; <a href="x">friends</a></p><script>evil()</script>'
     )
-    episodes = parse_feed(rss([Item("h", guid="h", description=html)]), FEED)
+    episodes = parse_feed(rss([Item("h", guid="h", description=html)]), FEED).episodes
     assert len(episodes) == 1
     episode = episodes[0]
     assert episode.description == "Hello world & friends"
@@ -184,7 +184,7 @@ MEDIA_RSS = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_atom_entries_with_enclosure_links() -> None:
-    episodes = parse_feed(ATOM, FEED)
+    episodes = parse_feed(ATOM, FEED).episodes
     assert len(episodes) == 2
     newest, older = episodes[0], episodes[1]
     assert (newest.guid, newest.title, newest.link) == (
@@ -208,7 +208,7 @@ def test_atom_entries_with_enclosure_links() -> None:
 
 
 def test_media_content_gives_the_audio_when_there_is_no_enclosure() -> None:
-    episodes = parse_feed(MEDIA_RSS, FEED)
+    episodes = parse_feed(MEDIA_RSS, FEED).episodes
     assert len(episodes) == 2
     first, second = episodes[0], episodes[1]
     assert (first.audio_url, first.audio_type, first.audio_declared_bytes) == (

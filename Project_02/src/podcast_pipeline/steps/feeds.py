@@ -23,7 +23,13 @@ from podcast_pipeline.feeds import check_feed_url, fetch_feed
 from podcast_pipeline.models import FeedValidators
 from podcast_pipeline.paths import feed_directory_name
 from podcast_pipeline.rss import parse_feed
-from podcast_pipeline.store import get_validators, mark_feed_unchanged, store_feed
+from podcast_pipeline.store import (
+    FeedMove,
+    current_feed_url,
+    get_validators,
+    mark_feed_unchanged,
+    store_feed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +55,13 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 @dataclass(frozen=True)
-class FeedSnapshot:
-    """A fetched feed, saved to disk for the store step (XCom-friendly)."""
+class FeedSnapshot:  # pylint: disable=too-many-instance-attributes  # XCom record
+    """A fetched feed, saved to disk for the store step (XCom-friendly).
+
+    ``feed_url`` is the feed's identity (as configured); ``read_from`` the URL
+    fetched (where it moved, if it did); ``moved_to`` / ``moved_because`` a
+    permanent redirect this fetch followed.
+    """
 
     feed_url: str
     not_modified: bool
@@ -58,6 +69,22 @@ class FeedSnapshot:
     etag: str | None
     last_modified: str | None
     bytes_received: int
+    read_from: str | None = None
+    moved_to: str | None = None
+    moved_because: str | None = None
+
+    def move(self, new_feed_url: str | None = None) -> FeedMove | None:
+        """Where the feed is read from now on, if this fetch or its body moved it.
+
+        Args:
+            new_feed_url: The ``<itunes:new-feed-url>`` of the body, if any.
+        """
+        read_at = self.moved_to or self.read_from or self.feed_url
+        if new_feed_url and new_feed_url != read_at:
+            return FeedMove(new_feed_url, "itunes:new-feed-url")
+        if self.moved_to and self.moved_to != (self.read_from or self.feed_url):
+            return FeedMove(self.moved_to, self.moved_because or "redirect")
+        return None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable copy (for XCom)."""
@@ -117,13 +144,14 @@ def fetch_feeds(
     for url in feed_urls:
         check_feed_url(url)
     stored = {url: get_validators(engine, url) for url in feed_urls}
+    read_from = {url: current_feed_url(engine, url) for url in feed_urls}
     feeds_dir.mkdir(parents=True, exist_ok=True)
     snapshots: list[FeedSnapshot] = []
     failures: list[tuple[str, str]] = []
     with requests.Session() as session:
         for url in feed_urls:
             try:
-                result = fetch_feed(session, url, stored[url], sleep=sleep)
+                result = fetch_feed(session, read_from[url], stored[url], sleep=sleep)
             except FeedFetchError as error:
                 failures.append((url, str(error)))
                 continue
@@ -140,6 +168,9 @@ def fetch_feeds(
                     result.validators.etag,
                     result.validators.last_modified,
                     result.bytes_received,
+                    read_from[url],
+                    result.moved_to,
+                    result.moved_because,
                 )
             )
     _raise_if_all_failed(failures, len(feed_urls), FeedFetchError)
@@ -150,6 +181,16 @@ def fetch_feeds(
         unchanged=sum(snapshot.not_modified for snapshot in snapshots),
     )
     return snapshots, report
+
+
+def _log_move(feed_url: str, move: FeedMove | None) -> None:
+    if move is not None:
+        logger.warning(
+            "Feed %s moved to %s (%s): read there from now on",
+            feed_url,
+            move.to_url,
+            move.because,
+        )
 
 
 def store_feeds(engine: Engine, snapshots: Sequence[FeedSnapshot]) -> FeedReport:
@@ -166,18 +207,28 @@ def store_feeds(engine: Engine, snapshots: Sequence[FeedSnapshot]) -> FeedReport
     new_episodes = 0
     for snapshot in snapshots:
         if snapshot.not_modified or snapshot.body_path is None:
-            mark_feed_unchanged(engine, snapshot.feed_url)
+            move = snapshot.move()
+            _log_move(snapshot.feed_url, move)
+            mark_feed_unchanged(engine, snapshot.feed_url, move)
             done.append(snapshot.feed_url)
             continue
         try:
-            episodes = parse_feed(
-                Path(snapshot.body_path).read_bytes(), snapshot.feed_url
+            parsed = parse_feed(
+                Path(snapshot.body_path).read_bytes(),
+                snapshot.feed_url,
+                base_url=snapshot.moved_to or snapshot.read_from,
             )
         except (FeedParseError, OSError) as error:
             failures.append((snapshot.feed_url, str(error)))
             continue
         validators = FeedValidators(snapshot.etag, snapshot.last_modified)
-        result = store_feed(engine, snapshot.feed_url, episodes, validators)
+        move = snapshot.move(parsed.new_feed_url)
+        if move is not None and move.to_url == parsed.new_feed_url:
+            validators = FeedValidators()  # they were the old URL's, not the new's
+        _log_move(snapshot.feed_url, move)
+        result = store_feed(
+            engine, snapshot.feed_url, parsed.episodes, validators, move
+        )
         new_episodes += result.new
         done.append(snapshot.feed_url)
     _raise_if_all_failed(failures, len(snapshots), FeedParseError)

@@ -1,8 +1,11 @@
 """The transcription step: claim downloaded episodes, transcribe, record each.
 
-Undecodable or missing audio is a permanent failure; a worker process that died
-(killed for memory, ...) or an engine failure is transient, retried later with
-back-off, then given up.
+An episode whose feed offers a transcript (``<podcast:transcript>``) gets the
+publisher's, its URL recorded as the source, unless the options ask for our own
+speech-to-text; one whose offered transcript cannot be read is transcribed by
+us. Undecodable or missing audio is a permanent failure; a worker process that
+died (killed for memory, ...) or an engine failure is transient, retried later
+with back-off, then given up.
 """
 
 from __future__ import annotations
@@ -13,11 +16,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+import requests
 from sqlalchemy import Engine
 
-from podcast_pipeline.errors import InputError, PodcastPipelineError
+from podcast_pipeline.errors import (
+    InputError,
+    PodcastPipelineError,
+    TranscriptFetchError,
+)
 from podcast_pipeline.models import ClaimedEpisode, RetrySchedule
 from podcast_pipeline.progress import Progress
+from podcast_pipeline.publisher_transcripts import fetch_transcript
 from podcast_pipeline.store import (
     claim_transcriptions,
     new_owner,
@@ -39,6 +48,8 @@ class TranscribeOptions:
         workers: Worker processes (default: one per CPU).
         lease: How long the step's claims last.
         schedule: Back-off for transient failures.
+        own_transcripts: Run our speech-to-text even where the publisher
+            offers a transcript.
     """
 
     engine: str = "pocketsphinx"
@@ -46,15 +57,16 @@ class TranscribeOptions:
     workers: int | None = None
     lease: timedelta = timedelta(hours=4)
     schedule: RetrySchedule = field(default_factory=RetrySchedule)
+    own_transcripts: bool = False
 
 
 @dataclass(frozen=True)
-class TranscribeReport:
+class TranscribeReport:  # pylint: disable=too-many-instance-attributes  # one per count
     """What a transcribe step did.
 
     Attributes:
         attempted: Episodes claimed and tried.
-        transcribed: Transcripts recorded.
+        transcribed: Transcripts recorded (the publisher's included).
         failed: Transient failures (a worker died, the engine failed): retried
             after their back-off.
         refused: Permanent failures (undecodable or missing audio): never retried.
@@ -70,6 +82,7 @@ class TranscribeReport:
     audio_seconds: float
     processing_seconds: float
     failures: tuple[tuple[str, str], ...] = ()
+    from_publisher: int = 0
 
 
 def is_permanent(error: PodcastPipelineError) -> bool:
@@ -99,6 +112,35 @@ def _record(
     )
 
 
+def _take_publisher_transcripts(
+    engine: Engine, claims: Sequence[ClaimedEpisode]
+) -> list[ClaimedEpisode]:
+    """Record the publisher's transcript of each claim that offers one.
+
+    Returns:
+        The claims recorded (those whose transcript could not be read are left
+        for speech-to-text, with a warning).
+    """
+    recorded: list[ClaimedEpisode] = []
+    with requests.Session() as session:
+        for claim in claims:
+            url, kind = claim.transcript_url, claim.transcript_type
+            if url is None:
+                continue
+            try:
+                text = fetch_transcript(session, url, kind or "text/plain")
+            except TranscriptFetchError as error:
+                logger.warning(
+                    "Episode %d: %s; transcribing it ourselves", claim.episode_id, error
+                )
+                continue
+            record_transcript(
+                engine, claim, text=text, engine_name="publisher", source=url
+            )
+            recorded.append(claim)
+    return recorded
+
+
 def transcribe_claimed(
     engine: Engine,
     claims: Sequence[ClaimedEpisode],
@@ -115,14 +157,23 @@ def transcribe_claimed(
     # pylint: disable-next=import-outside-toplevel
     from podcast_pipeline.transcription import transcribe_many  # noqa: PLC0415
 
-    by_path = {Path(claim.file_path or ""): claim for claim in claims}
-    recorded: set[int] = set()
+    published = (
+        [] if options.own_transcripts else _take_publisher_transcripts(engine, claims)
+    )
+    recorded = {claim.episode_id for claim in published}
+    by_path = {
+        Path(claim.file_path or ""): claim
+        for claim in claims
+        if claim.episode_id not in recorded
+    }
     seconds = [0.0, 0.0]
     failures: list[tuple[str, str]] = []
     refused = 0
     if progress is not None:
-        progress.begin("transcripts", len(claims))
+        progress.begin("transcripts", len(by_path))
     try:
+        if not by_path:
+            return _report(claims, published, failures, refused, seconds)
         outcomes = transcribe_many(
             list(by_path),
             engine=options.engine,
@@ -146,6 +197,16 @@ def transcribe_claimed(
         release_claims(engine, [c for c in claims if c.episode_id not in recorded])
         if progress is not None:
             progress.end()
+    return _report(claims, published, failures, refused, seconds)
+
+
+def _report(
+    claims: Sequence[ClaimedEpisode],
+    published: Sequence[ClaimedEpisode],
+    failures: Sequence[tuple[str, str]],
+    refused: int,
+    seconds: Sequence[float],
+) -> TranscribeReport:
     return TranscribeReport(
         attempted=len(claims),
         transcribed=len(claims) - len(failures),
@@ -154,6 +215,7 @@ def transcribe_claimed(
         audio_seconds=seconds[0],
         processing_seconds=seconds[1],
         failures=tuple(failures),
+        from_publisher=len(published),
     )
 
 

@@ -15,7 +15,9 @@ from podcast_pipeline.store.claims import (
 )
 from podcast_pipeline.store.engine import describe, open_store, store_url
 from podcast_pipeline.store.episodes import (
+    FeedMove,
     StoreResult,
+    current_feed_url,
     get_validators,
     list_episodes,
     mark_feed_unchanged,
@@ -25,9 +27,11 @@ from podcast_pipeline.store.episodes import (
 )
 
 __all__ = [
+    "FeedMove",
     "StoreResult",
     "claim_downloads",
     "claim_transcriptions",
+    "current_feed_url",
     "describe",
     "get_validators",
     "list_episodes",

@@ -76,6 +76,8 @@ def _claimed(row: Any, owner: str) -> ClaimedEpisode:
         file_path=row.file_path,
         download_attempts=row.download_attempts,
         transcript_attempts=row.transcript_attempts,
+        transcript_url=row.transcript_url,
+        transcript_type=row.transcript_type,
     )
 
 
@@ -288,11 +290,15 @@ def record_transcript(  # pylint: disable=too-many-arguments  # keyword-only out
     *,
     text: str | None,
     engine_name: str,
+    source: str | None = None,
     error: str | None = None,
     permanent: bool = False,
     schedule: RetrySchedule | None = None,
 ) -> str | None:
     """Record a transcription's outcome, only if ``claim`` still holds the episode.
+
+    ``source``: where ``text`` came from when it is not our speech-to-text
+    (the publisher's transcript URL).
 
     Returns:
         ``transcribed``, ``failed`` (retried later), ``refused`` (permanent) or
@@ -305,6 +311,7 @@ def record_transcript(  # pylint: disable=too-many-arguments  # keyword-only out
         values |= {
             "transcript": text,
             "transcript_engine": engine_name,
+            "transcript_source": source,
             "transcribed_at": utc_text(now),
             "transcript_error": None,
             "transcript_next_attempt_at": None,

@@ -31,6 +31,8 @@ FEED_COLUMNS = (
     "audio_type",
     "audio_declared_bytes",
     "duration",
+    "transcript_url",
+    "transcript_type",
 )
 
 
@@ -69,6 +71,26 @@ def get_validators(engine: Engine, feed_url: str) -> FeedValidators:
     return FeedValidators(etag=row.etag, last_modified=row.last_modified)
 
 
+def current_feed_url(engine: Engine, feed_url: str) -> str:
+    """Where a feed is read now: the URL it moved to, else its own."""
+    try:
+        with engine.connect() as connection:
+            moved = connection.scalar(
+                select(feeds.c.current_url).where(feeds.c.url == feed_url)
+            )
+    except SQLAlchemyError as error:
+        raise DatabaseError(f"cannot read feed {feed_url}: {reason(error)}") from error
+    return str(moved) if moved else feed_url
+
+
+@dataclass(frozen=True)
+class FeedMove:
+    """A feed that moved: read at ``to_url`` from now on, ``because`` says why."""
+
+    to_url: str
+    because: str
+
+
 def _insert(connection: Connection) -> Any:
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     return dialect.insert
@@ -79,6 +101,7 @@ def _save_feed(
     feed_url: str,
     validators: FeedValidators | None,
     now: str,
+    move: FeedMove | None = None,
 ) -> None:
     values: dict[str, Any] = {"url": feed_url, "last_checked_at": now}
     if validators is not None:
@@ -86,6 +109,12 @@ def _save_feed(
             "etag": validators.etag,
             "last_modified": validators.last_modified,
             "last_changed_at": now,
+        }
+    if move is not None:
+        values |= {
+            "current_url": None if move.to_url == feed_url else move.to_url,
+            "moved_at": now,
+            "moved_because": move.because,
         }
     statement = _insert(connection)(feeds).values(**values)
     connection.execute(
@@ -96,11 +125,16 @@ def _save_feed(
     )
 
 
-def mark_feed_unchanged(engine: Engine, feed_url: str) -> None:
-    """Record that a feed was checked and answered 304 Not Modified."""
+def mark_feed_unchanged(
+    engine: Engine, feed_url: str, move: FeedMove | None = None
+) -> None:
+    """Record that a feed was checked and answered 304 Not Modified.
+
+    ``move``: it answered from a new URL, after a permanent redirect.
+    """
     try:
         with engine.begin() as connection:
-            _save_feed(connection, feed_url, None, utc_now())
+            _save_feed(connection, feed_url, None, utc_now(), move)
     except SQLAlchemyError as error:
         raise DatabaseError(
             f"cannot record feed {feed_url}: {reason(error)}"
@@ -145,12 +179,15 @@ def store_feed(
     feed_url: str,
     items: Sequence[Episode],
     validators: FeedValidators,
+    move: FeedMove | None = None,
 ) -> StoreResult:
     """Upsert a feed's episodes and its validators in one transaction.
 
     New episodes are inserted; known ones get their feed columns refreshed and
     keep their download, transcript and claim columns. The validators are saved
-    in the same transaction, so a 304 later never hides episodes not stored.
+    in the same transaction, so a 304 later never hides episodes not stored;
+    so is ``move``, the URL the feed is read at from now on (its own URL stays
+    its identity: episodes keep their feed and guid).
 
     Raises:
         DatabaseError: The write failed; nothing of this feed was changed.
@@ -165,7 +202,7 @@ def store_feed(
             )
             if items:
                 _upsert_episodes(connection, feed_url, items, now)
-            _save_feed(connection, feed_url, validators, now)
+            _save_feed(connection, feed_url, validators, now, move)
     except SQLAlchemyError as error:
         raise DatabaseError(
             f"cannot store episodes of {feed_url}: {reason(error)}"

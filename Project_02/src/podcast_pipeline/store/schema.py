@@ -30,6 +30,11 @@ feeds = Table(
     Column("last_modified", Text),
     Column("last_checked_at", Text),
     Column("last_changed_at", Text),
+    # Version 4: where the feed is read now, after a permanent redirect or an
+    # <itunes:new-feed-url> (NULL: at its own URL, which stays its identity).
+    Column("current_url", Text),
+    Column("moved_at", Text),
+    Column("moved_because", Text),
 )
 
 episodes = Table(
@@ -67,6 +72,11 @@ episodes = Table(
     Column("claim_expires_at", Text),
     Column("transcript_attempts", Integer, nullable=False, server_default="0"),
     Column("transcript_next_attempt_at", Text),
+    # Version 4: the publisher's <podcast:transcript>, and where the stored
+    # transcript came from (that URL, or NULL for our speech-to-text).
+    Column("transcript_url", Text),
+    Column("transcript_type", Text),
+    Column("transcript_source", Text),
     UniqueConstraint("feed_url", "guid"),
     Index("episodes_by_status", "download_status", "published_at"),
 )
@@ -77,7 +87,7 @@ schema_version = Table(
     Column("version", Integer, nullable=False),
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # UPGRADES[n] brings a store from version n to n + 1 (versions 1 and 2 were
 # SQLite-only, tracked with PRAGMA user_version). Append only: a released
@@ -97,5 +107,13 @@ UPGRADES: dict[int, tuple[str, ...]] = {
         "DEFAULT 0",
         "ALTER TABLE episodes ADD COLUMN transcript_next_attempt_at TEXT",
         "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+    ),
+    3: (
+        "ALTER TABLE feeds ADD COLUMN current_url TEXT",
+        "ALTER TABLE feeds ADD COLUMN moved_at TEXT",
+        "ALTER TABLE feeds ADD COLUMN moved_because TEXT",
+        "ALTER TABLE episodes ADD COLUMN transcript_url TEXT",
+        "ALTER TABLE episodes ADD COLUMN transcript_type TEXT",
+        "ALTER TABLE episodes ADD COLUMN transcript_source TEXT",
     ),
 }
