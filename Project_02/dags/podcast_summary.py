@@ -1,5 +1,9 @@
 """Airflow DAG ``podcast_summary``: feeds → store → one mapped task per episode.
 
+``select`` claims the run's downloads and the transcription backlog earlier runs
+left; downloads are transcribed in the same mapped group, the backlog by
+``transcribe_backlog``.
+
 Every task calls one function of ``podcast_pipeline.airflow_tasks`` (the same
 steps as ``podcast-pipeline run``). The DAG is location-free: files live under
 an ``ObjectStoragePath`` root (``PODCAST_DATA_DIR``: a folder or any fsspec URL)
@@ -24,7 +28,12 @@ from typing import Any
 from airflow.sdk import Param, dag, get_current_context, task, task_group
 from airflow.sdk.exceptions import AirflowSkipException
 
-from podcast_pipeline.config import default_feeds, default_max_episodes
+from podcast_pipeline.config import (
+    DOWNLOAD_TASK_TIMEOUT,
+    TRANSCRIPTION_TASK_TIMEOUT,
+    default_feeds,
+    default_max_episodes,
+)
 
 HTTP_POOL = "podcast_http"
 TRANSCRIPTION_POOL = "podcast_transcription"
@@ -137,11 +146,20 @@ def podcast_summary() -> None:
         return airflow_tasks.store(_params(), snapshots)
 
     @task(execution_timeout=timedelta(minutes=5))
-    def select_episodes(stored: dict[str, Any]) -> list[dict[str, Any]]:
+    def select_episodes(stored: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         from podcast_pipeline import airflow_tasks
 
         del stored  # a dependency only: claim what the store step recorded
         return airflow_tasks.select(_params(), get_current_context()["run_id"])
+
+    # Airflow maps over a task's whole return value only: one small task per list.
+    @task(execution_timeout=timedelta(minutes=1))
+    def downloads_of(claims: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        return claims["downloads"]
+
+    @task(execution_timeout=timedelta(minutes=1))
+    def backlog_of(claims: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        return claims["transcriptions"]
 
     @task(execution_timeout=timedelta(minutes=1))
     def transcription_wanted() -> None:
@@ -153,7 +171,7 @@ def podcast_summary() -> None:
     @task(
         pool=HTTP_POOL,
         map_index_template="{{ episode_label }}",
-        execution_timeout=timedelta(minutes=45),
+        execution_timeout=DOWNLOAD_TASK_TIMEOUT,
     )
     def download(claim: dict[str, Any]) -> dict[str, Any]:
         from podcast_pipeline import airflow_tasks
@@ -164,7 +182,7 @@ def podcast_summary() -> None:
         pool=TRANSCRIPTION_POOL,
         pool_slots=1,  # one process, one CPU: Celery workers cannot fork a pool
         map_index_template="{{ episode_label }}",
-        execution_timeout=timedelta(hours=2),
+        execution_timeout=TRANSCRIPTION_TASK_TIMEOUT,
     )
     def transcribe(downloaded: dict[str, Any]) -> dict[str, Any]:
         from podcast_pipeline import airflow_tasks
@@ -182,7 +200,13 @@ def podcast_summary() -> None:
     snapshots = fetch_feeds()
     prepare_store().set_downstream(snapshots)
     claims = select_episodes(store_episodes(snapshots))  # type: ignore[arg-type]
-    episode.expand(claim=claims)
+    episode.expand(claim=downloads_of(claims))  # type: ignore[arg-type]
+    # What earlier runs downloaded but did not transcribe (transcription off,
+    # failed, or their run ended first): transcribed by this run.
+    backlog = transcribe.override(task_id="transcribe_backlog").expand(
+        downloaded=backlog_of(claims)  # type: ignore[arg-type]
+    )
+    wanted.set_downstream(backlog)
 
 
 podcast_summary()

@@ -29,13 +29,20 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 
 from podcast_pipeline import object_storage
-from podcast_pipeline.config import Settings, build_settings, default_store
+from podcast_pipeline.config import (
+    DOWNLOAD_TASK_TIMEOUT,
+    TASK_LEASE_MARGIN,
+    TRANSCRIPTION_TASK_TIMEOUT,
+    Settings,
+    build_settings,
+    default_store,
+)
 from podcast_pipeline.download.pool import DownloadOutcome, download_one
 from podcast_pipeline.download.transfer import DownloadPolicy
 from podcast_pipeline.errors import PodcastPipelineError
 from podcast_pipeline.models import ClaimedEpisode
 from podcast_pipeline.runner import download_policy
-from podcast_pipeline.steps.downloads import download_claimed, download_lease
+from podcast_pipeline.steps.downloads import download_claimed
 from podcast_pipeline.steps.feeds import FeedSnapshot, fetch_feeds, store_feeds
 from podcast_pipeline.steps.transcripts import (
     TranscribeOptions,
@@ -43,8 +50,9 @@ from podcast_pipeline.steps.transcripts import (
     transcribe_claimed,
 )
 from podcast_pipeline.store import (
-    claim_downloads,
+    claim_for_run,
     describe,
+    episode_progress,
     open_store,
     record_download,
     renew_claim,
@@ -57,9 +65,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CONNECTION_ID = "podcasts"
-#: Downloads at once that a run's claims are leased for (the pool's size).
-HTTP_POOL_SLOTS = 4
-TRANSCRIPTION_LEASE = timedelta(hours=1)
+DOWNLOAD_LEASE = DOWNLOAD_TASK_TIMEOUT + TASK_LEASE_MARGIN
+TRANSCRIPTION_LEASE = TRANSCRIPTION_TASK_TIMEOUT + TASK_LEASE_MARGIN
 
 
 class EpisodeRefusedError(PodcastPipelineError):
@@ -202,14 +209,33 @@ def run_owner(run_id: str) -> str:
     return f"airflow:{run_id}"
 
 
-def select(params: Mapping[str, Any], run_id: str) -> list[dict[str, Any]]:
-    """Claim the episodes this run downloads: newest first per feed, feeds in turn."""
+def select(params: Mapping[str, Any], run_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Claim this run's work: due downloads and the transcription backlog.
+
+    Up to ``max_episodes`` of each, newest first per feed, feeds in turn; the
+    backlog (downloaded, not transcribed, back-off over) only when the run
+    transcribes. A retried select returns the claims its first try committed
+    and claims nothing more. Each claim is leased for one task's work; a task
+    renews it when it starts.
+    """
     with _opened(params) as (settings, engine):
-        limit = settings.max_episodes
-        lease = download_lease(download_policy(settings), limit, HTTP_POOL_SLOTS)
-        claims = claim_downloads(engine, run_owner(run_id), limit, lease)
-    logger.info("Run %s claimed %d episode(s)", run_id, len(claims))
-    return [claim.to_dict() for claim in claims]
+        claims = claim_for_run(
+            engine,
+            run_owner(run_id),
+            limit=settings.max_episodes,
+            lease=DOWNLOAD_LEASE,
+            transcriptions=bool(params.get("transcribe", True)),
+        )
+    logger.info(
+        "Run %s holds %d download(s) and %d transcription(s)",
+        run_id,
+        len(claims.downloads),
+        len(claims.transcriptions),
+    )
+    return {
+        "downloads": [claim.to_dict() for claim in claims.downloads],
+        "transcriptions": [claim.to_dict() for claim in claims.transcriptions],
+    }
 
 
 def episode_label(claim: Mapping[str, Any]) -> str:
@@ -237,11 +263,16 @@ def download(params: Mapping[str, Any], claim_values: dict[str, Any]) -> dict[st
         EpisodeTakenError: Another run holds the episode.
     """
     root = object_storage.storage_root(os.environ)
+    claim = ClaimedEpisode.from_dict(claim_values)
     with _opened(params) as (settings, engine):
+        status, stored_file, _ = episode_progress(engine, claim.episode_id)
+        if status == "downloaded" and stored_file:
+            logger.info("Episode %s: downloaded by an earlier try, kept", claim.guid)
+            return claim.to_dict() | {"file_path": stored_file}
+        if status in {"refused", "gave-up"}:
+            raise EpisodeRefusedError(f"{claim.guid}: {status} by an earlier try")
         policy = download_policy(settings)
-        claim = _renewed(
-            engine, ClaimedEpisode.from_dict(claim_values), download_lease(policy, 1, 1)
-        )
+        claim = _renewed(engine, claim, DOWNLOAD_LEASE)
         folder = object_storage.local_folder(root)
         if folder is not None:
             outcome = download_claimed(engine, claim, folder / "audio", policy=policy)
@@ -302,7 +333,11 @@ def transcribe(
     )
     root = object_storage.storage_root(os.environ)
     with _opened(params) as (_, engine), ExitStack() as copies:
-        claim = _renewed(engine, ClaimedEpisode.from_dict(claim_values), options.lease)
+        claim = ClaimedEpisode.from_dict(claim_values)
+        if episode_progress(engine, claim.episode_id)[2]:
+            logger.info("Episode %s: transcribed by an earlier try, kept", claim.guid)
+            return asdict(TranscribeReport(0, 0, 0, 0, 0.0, 0.0))
+        claim = _renewed(engine, claim, options.lease)
         if object_storage.local_folder(root) is None and claim.file_path:
             audio = copies.enter_context(
                 object_storage.local_copy(object_storage.object_path(claim.file_path))

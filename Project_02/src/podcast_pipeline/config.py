@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from podcast_pipeline.errors import InputError
@@ -13,6 +14,12 @@ DEFAULT_FEED = "https://www.marketplace.org/feed/podcast/marketplace/"
 DEFAULT_MAX_EPISODES = 5
 DEFAULT_FILE_TIME_LIMIT = 1800
 DB_FILE_NAME = "podcasts.db"
+#: The DAG's task time limits (Airflow's execution_timeout). A claim a task holds
+#: is leased for its task's limit plus TASK_LEASE_MARGIN: the work of one task,
+#: whatever the size of the run.
+DOWNLOAD_TASK_TIMEOUT = timedelta(minutes=45)
+TRANSCRIPTION_TASK_TIMEOUT = timedelta(hours=2)
+TASK_LEASE_MARGIN = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)

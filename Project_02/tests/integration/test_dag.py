@@ -36,7 +36,8 @@ if __name__ == "__main__":
                 "upstream": sorted(t.upstream_task_ids),
                 "retries": t.retries,
                 "timeout": t.execution_timeout.total_seconds(),
-                "mapped": t.get_closest_mapped_task_group() is not None,
+                "mapped": t.get_closest_mapped_task_group() is not None
+                or "MappedOperator" in type(t).__name__,
                 "pool": t.pool,
                 "pool_slots": t.pool_slots,
                 "backoff": t.retry_exponential_backoff,
@@ -136,17 +137,21 @@ def test_dagbag_maps_one_task_per_episode_with_pools_and_retries(
         "fetch_feeds": ["prepare_store"],
         "store_episodes": ["fetch_feeds"],
         "select_episodes": ["store_episodes"],
+        "downloads_of": ["select_episodes"],
+        "backlog_of": ["select_episodes"],
         "transcription_wanted": [],
-        "episode.download": ["select_episodes"],
+        "episode.download": ["downloads_of"],
         "episode.transcribe": ["episode.download", "transcription_wanted"],
+        "transcribe_backlog": ["backlog_of", "transcription_wanted"],
     }
     mapped = {name for name, task in tasks.items() if task["mapped"]}
-    assert mapped == {"episode.download", "episode.transcribe"}
+    assert mapped == {"episode.download", "episode.transcribe", "transcribe_backlog"}
     assert {
         name: (tasks[name]["pool"], tasks[name]["pool_slots"]) for name in mapped
     } == {
         "episode.download": ("podcast_http", 1),
         "episode.transcribe": ("podcast_transcription", 1),
+        "transcribe_backlog": ("podcast_transcription", 1),
     }
     assert {tasks[name]["label"] for name in mapped} == {"{{ episode_label }}"}
     assert all(task["retries"] == 0 for task in tasks.values())  # from the env
@@ -245,7 +250,9 @@ def test_dag_test_runs_end_to_end_with_transcription(
 
     outcome = dag_test(DAG_TEST_SCRIPT, env, conf)
     assert outcome["state"] == "success", outcome
-    assert set(outcome["tasks"].values()) == {"success"}
+    states = outcome["tasks"]
+    assert states.pop("transcribe_backlog[-1]") == "skipped"  # no backlog: empty map
+    assert set(states.values()) == {"success"}
     assert {"episode.download[g2: Episode 2]", "episode.transcribe[g1: Episode 1]"} <= (
         set(outcome["tasks"])
     )  # mapped instances named after their episode
@@ -334,7 +341,9 @@ def test_without_transcription_no_transcribe_instance_runs(
 
     assert outcome["state"] == "success", outcome
     assert outcome["tasks"]["transcription_wanted[-1]"] == "skipped"
-    downloads = {n: s for n, s in outcome["tasks"].items() if "download" in n}
+    downloads = {
+        n: s for n, s in outcome["tasks"].items() if n.startswith("episode.download")
+    }
     assert set(downloads.values()) == {"success"}
     assert len(downloads) == 3
     # The scheduler skips the task before its expansion (one instance) or after
@@ -342,3 +351,28 @@ def test_without_transcription_no_transcribe_instance_runs(
     skipped = set(transcriptions(outcome).values())
     assert skipped == {("skipped", 0)}
     assert [row[1] for row in stored_episodes(db_path)] == ["downloaded"] * 3
+
+
+def test_a_run_with_transcription_transcribes_the_backlog_of_a_run_without(
+    airflow_env: dict[str, str], server: FaultServer, mp3_bytes: bytes, tmp_path: Path
+) -> None:
+    """Run 1 downloads with transcription off; run 2, nothing new, transcribes."""
+    db_path = tmp_path / "podcasts.db"
+    env = airflow_env | sqlite_connection(db_path)
+    env["PODCAST_DATA_DIR"] = str(tmp_path / "data")
+    feed = serve_feed(server, *[mp3_bytes] * 2)
+
+    first = dag_test(DAG_TEST_SCRIPT, env, {"feeds": [feed], "transcribe": False})
+    assert first["state"] == "success", first
+    assert [row[3] for row in stored_episodes(db_path)] == [None, None]
+
+    second = dag_test(DAG_TEST_SCRIPT, env, {"feeds": [feed]})
+    assert second["state"] == "success", second
+    downloads = [n for n in second["tasks"] if n.startswith("episode.download")]
+    assert downloads == ["episode.download[-1]"]  # nothing new: an empty map
+    backlog = {
+        n: s for n, s in second["tasks"].items() if n.startswith("transcribe_backlog")
+    }
+    assert sorted(backlog.values()) == ["success", "success"], second
+    rows = stored_episodes(db_path)
+    assert all(row[3] is not None and row[4] == "pocketsphinx" for row in rows), rows

@@ -80,14 +80,15 @@ def downloads_on(api: AirflowApi, run_id: str, worker_pid: int) -> list[int]:
 
 
 def claimed_guids(api: AirflowApi, run_id: str) -> list[str]:
-    """The guids the run's select task claimed, in map-index order."""
+    """The guids of the downloads the run's select task claimed, in map-index order."""
     xcom = api.call(
         "GET",
         f"/dags/{components.DAG_ID}/dagRuns/{run_id}/taskInstances/"
         "select_episodes/xcomEntries/return_value",
         allow_missing=True,
     )
-    return [claim["guid"] for claim in (xcom or {}).get("value") or []]
+    claims = (xcom or {}).get("value") or {}
+    return [claim["guid"] for claim in claims.get("downloads") or []]
 
 
 def kill_worker1_mid_transfer(

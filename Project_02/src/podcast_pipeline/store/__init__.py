@@ -5,8 +5,11 @@ function takes the engine it returns.
 """
 
 from podcast_pipeline.store.claims import (
+    RunClaims,
     claim_downloads,
+    claim_for_run,
     claim_transcriptions,
+    episode_progress,
     new_owner,
     record_download,
     record_transcript,
@@ -28,11 +31,14 @@ from podcast_pipeline.store.episodes import (
 
 __all__ = [
     "FeedMove",
+    "RunClaims",
     "StoreResult",
     "claim_downloads",
+    "claim_for_run",
     "claim_transcriptions",
     "current_feed_url",
     "describe",
+    "episode_progress",
     "get_validators",
     "list_episodes",
     "mark_feed_unchanged",

@@ -14,6 +14,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -98,17 +99,16 @@ def _take(
     return [_claimed(rows[episode_id], owner) for episode_id in ids]
 
 
-def _claim(
-    engine: Engine,
+def _claim_in(
+    connection: Connection,
     due: ColumnElement[bool],
     owner: str,
     limit: int | None,
-    lease: timedelta,
+    expires: str,
 ) -> list[ClaimedEpisode]:
     """Claim up to ``limit`` due episodes: newest first per feed, feeds in turn."""
     if limit == 0:
         return []
-    now = datetime.now(UTC)
     feed_rank = (
         func.row_number()
         .over(
@@ -136,12 +136,98 @@ def _claim(
         .limit(limit)
         .with_for_update(skip_locked=True, of=episodes)
     )
+    ids = list(connection.scalars(query))
+    return _take(connection, ids, owner, expires)
+
+
+def _claim(
+    engine: Engine,
+    due: ColumnElement[bool],
+    owner: str,
+    limit: int | None,
+    lease: timedelta,
+) -> list[ClaimedEpisode]:
+    expires = utc_text(datetime.now(UTC) + lease)
     try:
         with engine.begin() as connection:
-            ids = list(connection.scalars(query))
-            return _take(connection, ids, owner, utc_text(now + lease))
+            return _claim_in(connection, due, owner, limit, expires)
     except SQLAlchemyError as error:
         raise DatabaseError(f"cannot claim episodes: {reason(error)}") from error
+
+
+@dataclass(frozen=True)
+class RunClaims:
+    """What one run (one claim owner) holds: downloads and transcriptions due."""
+
+    downloads: list[ClaimedEpisode]
+    transcriptions: list[ClaimedEpisode]
+
+
+def claim_for_run(
+    engine: Engine,
+    owner: str,
+    *,
+    limit: int,
+    lease: timedelta,
+    transcriptions: bool = True,
+) -> RunClaims:
+    """Claim a run's work in one transaction, or give back what it already holds.
+
+    Idempotent per owner: when ``owner`` already holds claims (a retried select
+    task whose first try committed), those are renewed and returned, and nothing
+    more is claimed. Otherwise up to ``limit`` downloads are claimed and, with
+    ``transcriptions``, up to ``limit`` downloaded episodes still to transcribe
+    (the backlog earlier runs left, with its back-off respected).
+
+    Args:
+        engine: The store.
+        owner: The run's claim owner.
+        limit: Most episodes per step.
+        lease: How long each claim lasts before a task renews it: the work of
+            one task, not of the run.
+        transcriptions: Whether to claim transcriptions too.
+    """
+    now = datetime.now(UTC)
+    expires = utc_text(now + lease)
+    try:
+        with engine.begin() as connection:
+            held = list(
+                connection.scalars(
+                    select(episodes.c.id)
+                    .where(episodes.c.claim_owner == owner)
+                    .order_by(episodes.c.id)
+                    .with_for_update()
+                )
+            )
+            if held:
+                claims = _take(connection, held, owner, expires)
+                downloaded = set(
+                    connection.scalars(
+                        select(episodes.c.id).where(
+                            episodes.c.id.in_(held),
+                            episodes.c.download_status == "downloaded",
+                        )
+                    )
+                )
+                logger.info("%s already holds %d claim(s): renewed", owner, len(held))
+                return RunClaims(
+                    [c for c in claims if c.episode_id not in downloaded],
+                    [c for c in claims if c.episode_id in downloaded],
+                )
+            text_now = utc_text(now)
+            downloads = _claim_in(
+                connection, _download_due(text_now), owner, limit, expires
+            )
+            backlog = (
+                _claim_in(
+                    connection, _transcription_due(text_now), owner, limit, expires
+                )
+                if transcriptions
+                else []
+            )
+    except SQLAlchemyError as error:
+        raise DatabaseError(f"cannot claim episodes: {reason(error)}") from error
+    return RunClaims(downloads, backlog)
 
 
 def claim_downloads(
@@ -193,6 +279,27 @@ def renew_claim(
             return renewed
     except SQLAlchemyError as error:
         raise DatabaseError(f"cannot renew claim: {reason(error)}") from error
+
+
+def episode_progress(engine: Engine, episode_id: int) -> tuple[str, str | None, bool]:
+    """An episode's download status, file path and whether it has a transcript.
+
+    A retried task reads it first: what a previous try recorded is not done again.
+    """
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(
+                select(
+                    episodes.c.download_status,
+                    episodes.c.file_path,
+                    episodes.c.transcript.is_not(None).label("transcribed"),
+                ).where(episodes.c.id == episode_id)
+            ).one()
+    except SQLAlchemyError as error:
+        raise DatabaseError(
+            f"cannot read episode {episode_id}: {reason(error)}"
+        ) from error
+    return str(row.download_status), row.file_path, bool(row.transcribed)
 
 
 def release_claims(engine: Engine, claims: Iterable[ClaimedEpisode]) -> int:
