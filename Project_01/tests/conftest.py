@@ -55,7 +55,7 @@ def write_small(folder: Path, users_per_group: int = 15, seed: int = 3) -> Path:
     """A generated MovieLens folder with four tastes, enough to evaluate.
 
     40 movies, ten per genre; each user loves (4.5 or 5) five to eight movies of
-    their genre and gives 1-3 stars to a few others.
+    their genre and gives 1-3 stars to a few others, one film a day.
     """
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -73,12 +73,14 @@ def write_small(folder: Path, users_per_group: int = 15, seed: int = 3) -> Path:
         others = rng.choice(
             [m for m in range(40) if m // 10 != group], size=4, replace=False
         )
+        stars = [rng.choice([4.5, 5.0]) for _ in loved]
+        stars += [rng.choice([1.0, 2.0, 3.0]) for _ in others]
+        films = [10 * group + int(m) + 1 for m in loved] + [int(m) + 1 for m in others]
+        # a user rates one film a day, in a random order (the hold-out is by time)
+        days = rng.permutation(len(films))
         rating_lines += [
-            f"{user + 1},{10 * group + int(m) + 1},{rng.choice([4.5, 5.0])},1"
-            for m in loved
-        ]
-        rating_lines += [
-            f"{user + 1},{int(m) + 1},{rng.choice([1.0, 2.0, 3.0])},1" for m in others
+            f"{user + 1},{film},{star},{1_000_000 + 86_400 * int(day) + user}"
+            for film, star, day in zip(films, stars, days, strict=True)
         ]
     (folder / "ratings.csv").write_text("\n".join(rating_lines) + "\n", "utf-8")
     return folder

@@ -12,12 +12,12 @@ from movie_recommender.preferences import Adjacency, Counts, UserSets, threshold
 CLASSIC_LIKED_ABOVE = 4.0  # the original: rating > 4, i.e. 4.5 and 5.0
 COUNT_BY_ITEMS: bool | None = None  # None: the cheaper way (tests force both)
 TARGET_MARGIN = 0.5  # fans' other movies count from half a star below --min-rating
-# a fan's vote weighs (number of movies they vote for) ** -ACTIVITY_EXPONENT: tuned on
-# the tuning splits of evaluate (0.5, 0.75 and 1.0 tried; 0.75 best)
+# a fan's vote weighs (number of movies they vote for) ** -ACTIVITY_EXPONENT; this
+# and hybrid's blend (z(fans) + HYBRID_WEIGHT * z(co-occurrence), rank 50) were
+# tuned with the former random hold-out and hit rate@10 (0.5/0.75/1.0 tried: 0.75;
+# weights 0/0.3/0.5/0.8: 0.8), which rewarded popular films; not re-tuned since
+# ``ease`` became the one-film default (see movie_recommender.evaluate)
 ACTIVITY_EXPONENT = 0.75
-# hybrid = z(fans) + HYBRID_WEIGHT * z(co-occurrence): chosen on the tuning splits of
-# evaluate with `python -m benchmarks.tune_hybrid` (rank 50; weights 0/0.3/0.5/0.8:
-# hit rate@10 0.2046/0.2074/0.2081/0.2091)
 HYBRID_WEIGHT = 0.8
 HYBRID_WITHOUT_MODEL = (
     "too few ratings for the co-occurrence model: these are fans' recommendations"
@@ -170,7 +170,7 @@ class Recommender:
     def fans(
         self, seed: int, settings: Settings = DEFAULT_SETTINGS, *, weighted: bool = True
     ) -> Scores:
-        """What the seed's fans also liked (the default algorithm).
+        """What the seed's fans also liked.
 
         Fans rated the seed at least ``min_rating`` (all its raters when nobody did).
         Each fan votes for the movies they rated at least ``min_rating - 0.5`` with

@@ -21,6 +21,7 @@ from movie_recommender.options import (
     DEFAULT_ALGORITHM,
     HISTORY_ALGORITHM,
     RANGES,
+    USER_GROUPS,
     DataOptions,
     DownloadRequest,
     EvaluateOptions,
@@ -237,28 +238,15 @@ def _add_evaluate(commands: "argparse._SubParsersAction[_Parser]") -> None:
     evaluate = commands.add_parser(
         "evaluate",
         parents=[_logging_options(top_level=False), _data_options()],
-        help="hit rate@k of every algorithm vs popularity, two protocols",
-    )
-    defaults = EvaluateOptions()
-    evaluate.add_argument(
-        "--k",
-        type=int,
-        default=defaults.k,
-        help=f"list length, {RANGES['k'].describe()} (default: %(default)s)",
+        help="NDCG@10, hit rate, recall, coverage and popularity bias of every "
+        "algorithm and of implicit's models, held out by time",
     )
     evaluate.add_argument(
-        "--seed",
-        type=int,
-        default=defaults.first_seed,
-        help="first random split (default: %(default)s; the defaults were tuned on "
-        "splits 0-4)",
-    )
-    evaluate.add_argument(
-        "--repeats",
-        type=int,
-        default=defaults.repeats,
-        help="number of splits, seeds seed..seed+repeats-1, "
-        f"{RANGES['repeats'].describe()} (default: %(default)s)",
+        "--users",
+        choices=USER_GROUPS,
+        default=EvaluateOptions().group,
+        help="the users to measure on: the defaults were chosen on the tuning "
+        "users, figures are reported on the others (default: %(default)s)",
     )
     _settings_options(evaluate)
     _format_option(evaluate)
@@ -374,7 +362,7 @@ def _run(args: argparse.Namespace) -> None:
         print(commands.search(data, args.query, options, args.format))
         return
     if args.command == "evaluate":
-        evaluation = EvaluateOptions(args.k, args.seed, args.repeats, _settings(args))
+        evaluation = EvaluateOptions(args.users, _settings(args))
         print(commands.run_evaluation(data, evaluation, args.format))
         return
     _recommend(args, data)

@@ -5,10 +5,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from movie_recommender.cache_admin import cache_entries, clear_cache
+from movie_recommender.data_files import dataset_files
 from movie_recommender.download import download_dataset
 from movie_recommender.engine import Engine, is_history_line
 from movie_recommender.errors import InputError
-from movie_recommender.evaluate import evaluate
 from movie_recommender.options import (
     DataOptions,
     DownloadRequest,
@@ -101,6 +101,16 @@ def recommend_batch(
 
 
 def run_evaluation(data: DataOptions, options: EvaluateOptions, fmt: str) -> str:
-    """Both protocols' hit rates and ratios, as tables or JSON."""
-    index = open_index(data.data_dir, data.index_dir, rebuild=data.rebuild)
-    return render_evaluation(evaluate(index.by_user, index.genres, options), fmt)
+    """Every protocol's and task's figures, as tables or JSON.
+
+    The ratings are read again with their timestamps (the index keeps none).
+    """
+    # pandas and implicit are imported only here (and pandas to build an index)
+    from movie_recommender.data import read_movies, read_ratings  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
+    from movie_recommender.evaluate import evaluate  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
+    from movie_recommender.splits import rating_log  # noqa: PLC0415  # pylint: disable=import-outside-toplevel
+
+    movies_path, ratings_path = dataset_files(data.data_dir)
+    movies = read_movies(movies_path)
+    log = rating_log(movies, read_ratings(ratings_path, with_times=True))
+    return render_evaluation(evaluate(log, movies.genres, options), fmt)

@@ -14,6 +14,7 @@ logger = logging.getLogger(__name__)
 
 MOVIE_COLUMNS = ("movieId", "title", "genres")
 RATING_COLUMNS = ("userId", "movieId", "rating")
+TIMESTAMP = "timestamp"
 LOWEST_RATING, HIGHEST_RATING = 0.5, 5.0  # MovieLens stars
 _MAGIC = {
     b"PAR1": "a Parquet file",
@@ -33,11 +34,12 @@ class Movies:
 
 @dataclass(frozen=True)
 class Ratings:
-    """One row per (user, movie) rating."""
+    """One row per (user, movie) rating; ``timestamps`` (seconds) when read."""
 
     user_ids: npt.NDArray[np.int64]
     movie_ids: npt.NDArray[np.int64]
     ratings: npt.NDArray[np.float32]
+    timestamps: npt.NDArray[np.int64] | None = None
 
 
 def sniff_format(path: Path) -> str:
@@ -125,23 +127,30 @@ def read_movies(path: Path) -> Movies:
     return Movies(movie_ids, titles, genres[order].tolist())
 
 
-def read_ratings(path: Path) -> Ratings:
-    """Read and validate ``ratings.csv`` (userId, movieId, rating).
+def read_ratings(path: Path, *, with_times: bool = False) -> Ratings:
+    """Read and validate ``ratings.csv`` (userId, movieId, rating[, timestamp]).
+
+    Args:
+        path: the ratings file.
+        with_times: also read the ``timestamp`` column (the evaluation's
+            hold-out is by time); the index does not need it.
 
     Raises:
         InputError: missing file or columns, no rows, empty keys, non-numeric
             values, ratings outside 0.5-5.
     """
-    frame = _read_table(path, RATING_COLUMNS)
+    columns = (*RATING_COLUMNS, TIMESTAMP) if with_times else RATING_COLUMNS
+    frame = _read_table(path, columns)
     if frame.empty:
         raise InputError(f"{path.name} has no ratings, only a header: {path}")
-    _check_keys(frame, path.name, RATING_COLUMNS)
+    _check_keys(frame, path.name, columns)
     ratings = _as_numeric(frame, path.name, "rating")
     _check_rating_range(ratings, frame, path.name)
     return Ratings(
         user_ids=_as_ids(frame, path.name, "userId"),
         movie_ids=_as_ids(frame, path.name, "movieId"),
         ratings=ratings.astype(np.float32),
+        timestamps=_as_ids(frame, path.name, TIMESTAMP) if with_times else None,
     )
 
 

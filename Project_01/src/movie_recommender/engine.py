@@ -13,13 +13,13 @@ from movie_recommender.algorithms import Recommender, Scores, genre_matrix
 from movie_recommender.answers import Answer, MovieMatch, Recommendation, UserHistory
 from movie_recommender.errors import CacheError, InputError
 from movie_recommender.history import (
+    DEFAULT_BINARY,
     DEFAULT_MIN_RATINGS,
     DEFAULT_REGULARIZATION,
     SEED_WEIGHT,
     HistoryModel,
     fit_history,
     load_history,
-    rating_weights,
     save_history,
 )
 from movie_recommender.index import MovieIndex
@@ -27,6 +27,7 @@ from movie_recommender.matching import TitleMatcher
 from movie_recommender.options import (
     DEFAULT_MIN_SIMILARITY,
     EASE,
+    FANS,
     HYBRID,
     RecommendOptions,
 )
@@ -49,6 +50,9 @@ _ID_QUERY = re.compile(r"^\s*id\s*:\s*(-?\d+(?:\s*,\s*-?\d+)*)\s*$", re.IGNORECA
 _ID_PREFIX = re.compile(r"^\s*id\s*:", re.IGNORECASE)
 _USER_QUERY = re.compile(r"^\s*user\s*:\s*(-?\d+)\s*$", re.IGNORECASE)
 _USER_PREFIX = re.compile(r"^\s*user\s*:", re.IGNORECASE)
+TOO_RARE_FOR_EASE = (
+    "too few ratings for the history model: these are fans' recommendations"
+)
 
 
 class Engine:
@@ -93,6 +97,7 @@ class Engine:
         return {
             "min_ratings": DEFAULT_MIN_RATINGS,
             "regularization": DEFAULT_REGULARIZATION,
+            "binary": DEFAULT_BINARY,
             "n_users": self.index.n_users,
             "n_items": self.index.n_items,
             "n_ratings": int(self.index.by_user.nnz),
@@ -220,7 +225,7 @@ class Engine:
         by_user = self.index.by_user
         start, end = int(by_user.indptr[row]), int(by_user.indptr[row + 1])
         rated = by_user.indices[start:end].astype(np.int64)
-        weights = rating_weights(by_user.data[start:end].astype(np.float64))
+        weights = self.history.weigh(by_user.data[start:end].astype(np.float64))
         scores = self._history_scores(rated, weights, options.limit)
         return Answer(
             f"user:{user_id}",
@@ -240,6 +245,11 @@ class Engine:
         if len(matches) == 1 and options.algorithm_for(1) != EASE:
             algorithm = options.algorithm_for(1)
             scores = self._one_film(int(items[0]), algorithm, options)
+        elif len(matches) == 1 and self._fans_instead(int(items[0]), options):
+            algorithm = FANS
+            scores = self._one_film(int(items[0]), FANS, options)
+            note = "; ".join(text for text in (TOO_RARE_FOR_EASE, scores.note) if text)
+            scores = Scores(scores.items, scores.scores, note)
         else:
             algorithm = _history_algorithm(options, "several films")
             weights = np.full(items.size, SEED_WEIGHT)
@@ -247,6 +257,10 @@ class Engine:
         return Answer(
             query, matches, algorithm, self._recommendations(scores), scores.note
         )
+
+    def _fans_instead(self, item: int, options: RecommendOptions) -> bool:
+        """Whether the default one-film answer is ``fans``': a film EASE leaves out."""
+        return options.algorithm is None and self.history.column_of[item] < 0
 
     def _one_film(self, item: int, algorithm: str, options: RecommendOptions) -> Scores:
         co_occurrence = (

@@ -1,17 +1,22 @@
-"""Offline quality, measured so that it cannot flatter.
+"""Offline quality as a recommender researcher measures it.
 
-For every user with at least three loved movies (rated 4.5 or 5), one loved movie
-is hidden (removed from the training ratings). Two protocols then ask for it:
+Each protocol of :mod:`movie_recommender.splits` (leave-last-out, global time
+split) is asked two tasks:
 
-* single-seed: another of the user's loved movies is the only seed;
-* history: all the user's remaining ratings are the seed.
+* history: the user's training ratings are the seed (a user's page);
+* single-seed: the last film the user loved in the training ratings is the only
+  seed (a one-film page).
 
-A hit is the hidden movie among the top k, skipping every movie the user rated in
-the training data. Each algorithm is compared with the stronger of two popularity
-lists (most rated, most loved), with a 95% paired bootstrap interval of the ratio
-(users resampled within each split, the same draw for every algorithm). The
-splits the defaults were tuned on (:data:`TUNING_SEEDS`) are not the reporting
-splits (``--seed 100 --repeats 5`` by default).
+Every algorithm ranks the films the user has not rated in the training ratings.
+Per user: NDCG@10 (binary relevance), hit rate@10, recall@20 (found / min(held
+out, 20)) and the mean popularity percentile of the ten films recommended (100:
+the most rated film of the training ratings, 0: the least); over users, the
+catalogue coverage (share of the films rated in training that appear in
+someone's ten). Each figure comes with a 95% bootstrap interval over users, the
+same draws for every algorithm of a task (paired), and NDCG@10 is compared with
+the best peer of the task (the `implicit` models and the popularity lists) as a
+ratio with its paired interval. Figures are reported on the reporting users; the
+defaults were chosen on the tuning users (``--users tuning`` shows those).
 """
 
 import logging
@@ -23,131 +28,139 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from movie_recommender.algorithms import Recommender, genre_matrix
-from movie_recommender.errors import InputError
-from movie_recommender.history import (
-    SEED_WEIGHT,
-    HistoryModel,
-    fit_history,
-    rating_weights,
-)
+from movie_recommender.history import SEED_WEIGHT, HistoryModel, fit_history
 from movie_recommender.options import EASE, FANS, HYBRID, EvaluateOptions, Settings
+from movie_recommender.peers import PEERS, Peer, fit_peer
 from movie_recommender.preferences import sort_columns, sort_rows
+from movie_recommender.splits import LOVED, PROTOCOLS, RatingLog, Split, make_split
 
 logger = logging.getLogger(__name__)
 
-LOVED = 4.5
-MIN_LOVED = 3  # one to hide, one to seed with, one more so a history remains
-TUNING_SEEDS = (0, 1, 2, 3, 4)
-BOOTSTRAP_SAMPLES = 2000
+TOP, RECALL_AT = 10, 20
+BOOTSTRAP_SAMPLES = 1000
 BOOTSTRAP_SEED = 20190513
+HISTORY, SINGLE_SEED = "history", "single-seed"
+TASKS = (HISTORY, SINGLE_SEED)
 POPULARITY_ALL = "popularity-all"
 POPULARITY_LOVED = "popularity-loved"
-BASELINES = (POPULARITY_ALL, POPULARITY_LOVED)
-SINGLE_SEED = "single-seed"
-HISTORY = "history"
-ONE_FILM_ALGORITHMS = (HYBRID, FANS, "cooccurrence", "classic")
-SINGLE_SEED_ALGORITHMS = (*ONE_FILM_ALGORITHMS, EASE)
-HISTORY_ALGORITHMS = (EASE,)
+REFERENCES = (*PEERS, POPULARITY_ALL, POPULARITY_LOVED)
+ONE_FILM_ALGORITHMS = (EASE, HYBRID, FANS, "cooccurrence", "classic")
+METRICS = ("ndcg@10", "hit rate@10", "recall@20", "popularity percentile")
+COVERAGE = "coverage"
+
+# scores every film for the n-th evaluated user of a split (-inf: not ranked)
+Ranker = Callable[[int], npt.NDArray[np.float64]]
 
 
 @dataclass(frozen=True)
-class Split:
-    """One random hold-out: per user, a hidden loved movie and a loved seed."""
+class Estimate:
+    """A figure with its 95% bootstrap interval."""
 
-    users: npt.NDArray[np.int64]
-    held_out: npt.NDArray[np.int64]
-    seeds: npt.NDArray[np.int64]
-    train: sp.csr_matrix
-
-
-@dataclass(frozen=True)
-class Ratio:
-    """An algorithm's hit rate over the stronger baseline's, with its 95% interval.
-
-    ``None`` where the baseline never hits (the ratio is undefined).
-    """
-
-    value: float | None
-    low: float | None
-    high: float | None
+    value: float
+    low: float
+    high: float
 
 
 @dataclass(frozen=True)
-class ProtocolResult:
-    """Hit rates of one protocol: per algorithm and split, their means, the ratios."""
+class AlgorithmResult:
+    """One algorithm on one task: every metric, and NDCG@10 over the best peer's."""
+
+    name: str
+    metrics: dict[str, Estimate]
+    ndcg_ratio: Estimate | None
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """One task of one protocol: its users, best peer ("" if none), every algorithm."""
 
     protocol: str
-    hit_rates: dict[str, list[float]]
-    means: dict[str, float]
-    baseline: str
-    ratios: dict[str, Ratio]
+    task: str
+    users: int
+    best_peer: str
+    algorithms: list[AlgorithmResult]
 
-    def mean(self, algorithm: str) -> float:
-        """Average hit rate of one algorithm over the splits."""
-        return self.means[algorithm]
+    def result(self, name: str) -> AlgorithmResult:
+        """The result of one algorithm by name."""
+        return next(entry for entry in self.algorithms if entry.name == name)
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    """Both protocols over the same splits."""
+    """Every protocol and task on one group of users."""
 
-    k: int
-    random_seeds: list[int]
-    tuning_seeds: list[int]
-    users: list[int]
-    protocols: list[ProtocolResult]
+    group: str
+    bootstrap_samples: int
+    tasks: list[TaskResult]
 
-    @property
-    def overlaps_tuning(self) -> bool:
-        """Whether a reported split is one the defaults were tuned on."""
-        return bool(set(self.random_seeds) & set(self.tuning_seeds))
+    def task(self, protocol: str, task: str) -> TaskResult:
+        """The result of one protocol's task."""
+        return next(t for t in self.tasks if (t.protocol, t.task) == (protocol, task))
 
 
-def holdout_split(by_user: sp.csr_matrix, random_seed: int) -> Split:
-    """Hide one loved movie per user with three, and pick another as the seed."""
-    rng = np.random.default_rng(random_seed)
-    users, held_out, seeds = [], [], []
-    for user in range(by_user.shape[0]):
-        start, end = by_user.indptr[user], by_user.indptr[user + 1]
-        loved = by_user.indices[start:end][by_user.data[start:end] >= LOVED]
-        if loved.size < MIN_LOVED:
-            continue
-        hidden, seed = rng.choice(np.sort(loved), size=2, replace=False)
-        users.append(user)
-        held_out.append(int(hidden))
-        seeds.append(int(seed))
-    hidden_mask: sp.csr_matrix = sp.coo_matrix(
-        (np.ones(len(users)), (np.array(users), np.array(held_out))),
-        shape=by_user.shape,
-    ).tocsr()
-    train = sp.csr_matrix(by_user - by_user.multiply(hidden_mask))
-    train.eliminate_zeros()
-    return Split(
-        np.array(users, dtype=np.int64),
-        np.array(held_out, dtype=np.int64),
-        np.array(seeds, dtype=np.int64),
-        train,
-    )
+@dataclass(frozen=True)
+class UserMetrics:
+    """Per evaluated user: the metrics of :data:`METRICS` and the top ten films."""
+
+    values: npt.NDArray[np.float64]
+    top: npt.NDArray[np.int64]
 
 
-# a ranker scores every catalogue item for the n-th user of a split
-Ranker = Callable[[int], npt.NDArray[np.float64]]
+def top_films(
+    scores: npt.NDArray[np.float64], rated: npt.NDArray[np.int32], count: int
+) -> npt.NDArray[np.int64]:
+    """The ``count`` best films by score, skipping ``rated`` and unranked ones.
+
+    Ties go to the lower film position (a fixed order, no luck from sorting).
+    """
+    scores = scores.copy()
+    scores[rated] = -np.inf
+    ranked = np.flatnonzero(np.isfinite(scores))
+    order = np.lexsort((ranked, -scores[ranked]))[:count]
+    top: npt.NDArray[np.int64] = ranked[order].astype(np.int64)
+    return top
 
 
-def hits(split: Split, rank: Ranker, k: int) -> npt.NDArray[np.bool_]:
-    """For each user of the split: is the hidden movie in the top k unseen?"""
-    found = np.zeros(split.users.size, dtype=bool)
+def user_metrics(
+    split: Split, rank: Ranker, percentiles: npt.NDArray[np.float64]
+) -> UserMetrics:
+    """NDCG@10, hit rate@10, recall@20 and popularity percentile per user."""
+    discounts = 1.0 / np.log2(np.arange(2, RECALL_AT + 2))
+    values = np.zeros((split.users.size, len(METRICS)))
+    tops = np.full((split.users.size, TOP), -1, dtype=np.int64)
     train = split.train
-    for number, (user, hidden) in enumerate(
-        zip(split.users, split.held_out, strict=True)
-    ):
-        scores = rank(number).copy()
-        scores[train.indices[train.indptr[user] : train.indptr[user + 1]]] = -np.inf
-        if np.isneginf(scores[hidden]) or np.isnan(scores[hidden]):
-            continue
-        # ties with the hidden movie count against it: no luck from the order
-        found[number] = int(np.count_nonzero(scores >= scores[hidden])) <= k
-    return found
+    for number, user in enumerate(split.users):
+        rated = train.indices[train.indptr[user] : train.indptr[user + 1]]
+        found = top_films(rank(number), rated, RECALL_AT)
+        hit = np.isin(found, split.relevant[number])
+        relevant = split.relevant[number].size
+        ideal = discounts[: min(relevant, TOP)].sum()
+        values[number, 0] = (discounts[: found.size] * hit)[:TOP].sum() / ideal
+        values[number, 1] = float(hit[:TOP].any())
+        values[number, 2] = hit.sum() / min(relevant, RECALL_AT)
+        shown = found[:TOP]
+        values[number, 3] = percentiles[shown].mean() if shown.size else 0.0
+        tops[number, : shown.size] = shown
+    return UserMetrics(values, tops)
+
+
+def popularity_percentiles(train: sp.csr_matrix) -> npt.NDArray[np.float64]:
+    """Each film's popularity percentile: where it stands among the ratings.
+
+    The share of the training ratings that went to films rated less often than
+    this one (half of those of films rated as often): 100 for the most rated
+    film, near 0 for a film nobody rated. Over films instead of ratings, the
+    long tail of films rated once would put almost every film above 90.
+    """
+    counts = np.diff(sp.csc_matrix(train).indptr).astype(np.float64)
+    total = counts.sum()
+    if total == 0:
+        return np.zeros(counts.size)
+    values, inverse = np.unique(counts, return_inverse=True)
+    mass = values * np.bincount(inverse)  # ratings of the films of each count
+    below = np.cumsum(mass) - mass
+    percentiles: npt.NDArray[np.float64] = 100.0 * (below + mass / 2)[inverse] / total
+    return percentiles
 
 
 def _fill(
@@ -158,212 +171,209 @@ def _fill(
     return full
 
 
-def _popularity(train: sp.csr_matrix) -> dict[str, Ranker]:
+def popularity_rankers(train: sp.csr_matrix) -> dict[str, Ranker]:
+    """The most rated and the most loved films of the training ratings."""
     rated = np.diff(sp.csc_matrix(train).indptr).astype(np.float64)
-    loved_matrix = sp.csr_matrix(train >= LOVED, dtype=np.float64)
-    loved = np.asarray(loved_matrix.sum(axis=0)).ravel()
-    # ties by the other count, then by item: a strict order, as a real list has
-    n_items = rated.size
-    by_rated = np.argsort(np.lexsort((-np.arange(n_items), loved, rated)))
-    by_loved = np.argsort(np.lexsort((-np.arange(n_items), rated, loved)))
+    loved = np.asarray(sp.csr_matrix(train >= LOVED).sum(axis=0), float).ravel()
+    # ties by the other count: a strict order, as a real list has
+    by_rated = rated + loved / (loved.max(initial=0) + 1)
+    by_loved = loved + rated / (rated.max(initial=0) + 1)
     return {
-        POPULARITY_ALL: lambda _: by_rated.astype(np.float64),
-        POPULARITY_LOVED: lambda _: by_loved.astype(np.float64),
+        POPULARITY_ALL: lambda _: by_rated,
+        POPULARITY_LOVED: lambda _: by_loved,
     }
 
 
-def _single_seed_rankers(
+def history_ranker(split: Split, model: HistoryModel) -> Ranker:
+    """EASE on each user's training ratings (the history task)."""
+    train, n_items = split.train, split.train.shape[1]
+
+    def rank(number: int) -> npt.NDArray[np.float64]:
+        user = split.users[number]
+        start, end = train.indptr[user], train.indptr[user + 1]
+        history = train.indices[start:end].astype(np.int64)
+        weights = model.weigh(train.data[start:end].astype(np.float64))
+        return _fill(n_items, *model.scores(history, weights))
+
+    return rank
+
+
+def one_film_ease_ranker(split: Split, model: HistoryModel) -> Ranker:
+    """EASE with the user's last loved training film as the only seed."""
+    n_items = split.train.shape[1]
+
+    def rank(number: int) -> npt.NDArray[np.float64]:
+        seed = split.seeds[number : number + 1]
+        return _fill(n_items, *model.scores(seed, np.full(1, SEED_WEIGHT)))
+
+    return rank
+
+
+def one_film_rankers(
     split: Split, genres: sp.csr_matrix, settings: Settings, model: HistoryModel
 ) -> dict[str, Ranker]:
-    recommender = split_recommender(split, genres)
-    n_items = recommender.n_items
+    """The one-film algorithms on the user's last loved training film."""
+    train = sort_rows(split.train)
+    recommender = Recommender(train, sort_columns(train.tocsc()), genres)
 
-    def by_algorithm(name: str) -> Ranker:
+    def by_name(name: str) -> Ranker:
         def rank(number: int) -> npt.NDArray[np.float64]:
             seed = int(split.seeds[number])
             co_occurrence = model.co_occurrence(seed) if name == HYBRID else None
             found = recommender.recommend(seed, name, settings, None, co_occurrence)
-            return _fill(n_items, found.items, found.scores)
+            return _fill(recommender.n_items, found.items, found.scores)
 
         return rank
 
-    def ease(number: int) -> npt.NDArray[np.float64]:
-        seed = split.seeds[number : number + 1]
-        items, scores = model.scores(seed, np.full(1, SEED_WEIGHT))
-        full = _fill(n_items, items, scores)
-        full[seed] = -np.inf
-        return full
-
-    rankers = {name: by_algorithm(name) for name in ONE_FILM_ALGORITHMS}
-    return rankers | {EASE: ease} | _popularity(split.train)
+    rankers = {name: by_name(name) for name in ONE_FILM_ALGORITHMS if name != EASE}
+    return {EASE: one_film_ease_ranker(split, model)} | rankers
 
 
-def _history_rankers(split: Split, model: HistoryModel) -> dict[str, Ranker]:
-    train, n_items = split.train, split.train.shape[1]
+def peer_rankers(split: Split, peers: list[Peer], task: str) -> dict[str, Ranker]:
+    """The fitted `implicit` models, asked for histories or for one film."""
+    train = sp.csr_matrix(split.train, dtype=np.float32)
 
-    def ease(number: int) -> npt.NDArray[np.float64]:
-        user = split.users[number]
-        start, end = train.indptr[user], train.indptr[user + 1]
-        history = train.indices[start:end].astype(np.int64)
-        weights = rating_weights(train.data[start:end].astype(np.float64))
-        items, scores = model.scores(history, weights)
-        return _fill(n_items, items, scores)
+    def by_peer(peer: Peer) -> Ranker:
+        def rank(number: int) -> npt.NDArray[np.float64]:
+            if task == HISTORY:
+                user = int(split.users[number])
+                return peer.for_history(user, train[user])
+            return peer.for_film(int(split.seeds[number]))
 
-    return {EASE: ease} | _popularity(split.train)
+        return rank
 
-
-def _bootstrap(
-    per_split: list[dict[str, npt.NDArray[np.bool_]]],
-    names: list[str],
-    rng: np.random.Generator,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Observed and resampled hit rates (summed over splits) per algorithm.
-
-    Users are resampled within each split; all algorithms see the same draw.
-    """
-    resampled = np.zeros((BOOTSTRAP_SAMPLES, len(names)))
-    observed = np.zeros(len(names))
-    for found in per_split:
-        matrix = np.array([found[name] for name in names], dtype=np.float64)
-        size = matrix.shape[1]
-        draws = rng.multinomial(size, np.full(size, 1.0 / size), BOOTSTRAP_SAMPLES)
-        resampled += draws @ matrix.T / size
-        observed += matrix.mean(axis=1)
-    return observed, resampled
+    return {peer.name: by_peer(peer) for peer in peers}
 
 
-def history_hit_rate(split: Split, model: HistoryModel, k: int = 10) -> float:
-    """Hit rate@k of a history model on one split's history protocol (for tuning)."""
-    return float(hits(split, _history_rankers(split, model)[EASE], k).mean())
-
-
-def split_recommender(split: Split, genres: sp.csr_matrix) -> Recommender:
-    """The one-film recommenders on a split's training ratings."""
-    train = sort_rows(split.train)
-    return Recommender(train, sort_columns(train.tocsc()), genres)
-
-
-def hybrid_hit_rate(
-    split: Split,
-    recommender: Recommender,
-    model: HistoryModel,
-    weight: float,
-    k: int = 10,
-) -> float:
-    """Hit rate@k of ``hybrid`` with one blend weight, single-seed protocol.
-
-    For tuning (``recommender`` from :func:`split_recommender`, built once per
-    split); weight 0 ranks as ``fans``.
-    """
-
-    def rank(number: int) -> npt.NDArray[np.float64]:
-        seed = int(split.seeds[number])
-        found = recommender.hybrid(seed, model.co_occurrence(seed), weight=weight)
-        return _fill(recommender.n_items, found.items, found.scores)
-
-    return float(hits(split, rank, k).mean())
-
-
-def popularity_hit_rate(split: Split, k: int = 10) -> float:
-    """Hit rate@k of the stronger popularity list on one split (for tuning)."""
-    return max(
-        float(hits(split, rank, k).mean()) for rank in _popularity(split.train).values()
-    )
-
-
-def _ratios(
-    per_split: list[dict[str, npt.NDArray[np.bool_]]], rng: np.random.Generator
-) -> tuple[str, dict[str, Ratio]]:
-    """Ratios to the stronger baseline, with paired bootstrap intervals.
-
-    In each resample the stronger baseline is chosen again, so the interval
-    accounts for not knowing in advance which popularity list wins.
-    """
-    names = list(per_split[0])
-    observed, resampled = _bootstrap(per_split, names, rng)
-    baselines = [names.index(name) for name in BASELINES]
-    stronger = baselines[int(np.argmax(observed[baselines]))]
-    best_baseline = resampled[:, baselines].max(axis=1)
-    ratios = {}
-    for column, name in enumerate(names):
-        value = _divide(observed[column], observed[stronger])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sampled = resampled[:, column] / best_baseline
-        sampled = sampled[np.isfinite(sampled)]
-        low, high = (None, None)
-        if value is not None and sampled.size:
-            low, high = (float(q) for q in np.percentile(sampled, [2.5, 97.5]))
-        ratios[name] = Ratio(value, low, high)
-    return names[stronger], ratios
-
-
-def _divide(numerator: float, denominator: float) -> float | None:
-    return float(numerator / denominator) if denominator > 0 else None
-
-
-def _split_hits(
-    split: Split, genres: sp.csr_matrix, options: EvaluateOptions
-) -> dict[str, dict[str, npt.NDArray[np.bool_]]]:
-    """Per protocol and algorithm, which users of one split got a hit."""
+def _task_rankers(
+    split: Split, genres: sp.csr_matrix, settings: Settings
+) -> dict[str, dict[str, Ranker]]:
     model = fit_history(split.train)
-    rankers = {
-        SINGLE_SEED: _single_seed_rankers(split, genres, options.settings, model),
-        HISTORY: _history_rankers(split, model),
-    }
+    peers = [fit_peer(name, split.train) for name in PEERS]
+    popularity = popularity_rankers(split.train)
     return {
-        protocol: {name: hits(split, rank, options.k) for name, rank in by_name.items()}
-        for protocol, by_name in rankers.items()
+        HISTORY: {EASE: history_ranker(split, model)}
+        | peer_rankers(split, peers, HISTORY)
+        | popularity,
+        SINGLE_SEED: one_film_rankers(split, genres, settings, model)
+        | peer_rankers(split, peers, SINGLE_SEED)
+        | popularity,
     }
 
 
-def evaluate(
-    by_user: sp.csr_matrix, genres: list[str], options: EvaluateOptions
-) -> Evaluation:
-    """Hit rate@k of every algorithm and both baselines, in both protocols.
+def measure(split: Split, rankers: dict[str, Ranker]) -> dict[str, UserMetrics]:
+    """Every ranker's per-user metrics on one split."""
+    percentiles = popularity_percentiles(split.train)
+    return {
+        name: user_metrics(split, rank, percentiles) for name, rank in rankers.items()
+    }
+
+
+def summarise(
+    split: Split, task: str, measured: dict[str, UserMetrics], samples: int
+) -> TaskResult:
+    """Means, coverage and paired bootstrap intervals over the split's users."""
+    users = split.users.size
+    draws = np.random.default_rng(BOOTSTRAP_SEED).multinomial(
+        users, np.full(users, 1.0 / users), samples
+    )  # one draw of users for every algorithm: paired
+    catalogue = max(int(np.count_nonzero(np.diff(split.train.tocsc().indptr))), 1)
+    resampled = {name: draws @ m.values / users for name, m in measured.items()}
+    observed = {name: m.values.mean(axis=0) for name, m in measured.items()}
+    best = max(
+        (name for name in REFERENCES if name in measured),
+        key=lambda name: observed[name][0],
+        default="",
+    )
+    results = []
+    for name, found in measured.items():
+        metrics = _estimates(observed[name], resampled[name])
+        metrics[COVERAGE] = _coverage(found.top, draws, catalogue)
+        ratio = (
+            _ratio(
+                (observed[name][0], resampled[name][:, 0]),
+                (observed[best][0], resampled[best][:, 0]),
+            )
+            if best and observed[best][0] > 0
+            else None
+        )
+        results.append(AlgorithmResult(name, metrics, ratio))
+    results.sort(key=lambda entry: -entry.metrics["ndcg@10"].value)
+    return TaskResult(split.protocol, task, users, best, results)
+
+
+def _estimates(
+    observed: npt.NDArray[np.float64], resampled: npt.NDArray[np.float64]
+) -> dict[str, Estimate]:
+    """Each metric of :data:`METRICS`: observed mean, resampled means' percentiles."""
+    return {
+        metric: _percentile(observed[column], resampled[:, column])
+        for column, metric in enumerate(METRICS)
+    }
+
+
+def _ratio(
+    mine: tuple[float, npt.NDArray[np.float64]],
+    reference: tuple[float, npt.NDArray[np.float64]],
+) -> Estimate:
+    """Observed ratio of two means, and its interval over the same resamples."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sampled = mine[1] / reference[1]
+    return _percentile(mine[0] / reference[0], sampled[np.isfinite(sampled)])
+
+
+def _percentile(value: float, sampled: npt.NDArray[np.float64]) -> Estimate:
+    if sampled.size == 0:
+        return Estimate(float(value), float(value), float(value))
+    low, high = np.percentile(sampled, [2.5, 97.5])
+    return Estimate(float(value), float(low), float(high))
+
+
+def _coverage(
+    top: npt.NDArray[np.int64], draws: npt.NDArray[np.int64], catalogue: int
+) -> Estimate:
+    """Share of the catalogue in someone's ten, with a normal bootstrap interval.
+
+    A resample holds about 63% distinct users, so resampled coverages sit below
+    the observed one: their spread (not their percentiles) gives the interval,
+    centred on the observed value.
+    """
+    users, width = top.shape
+    rows = np.repeat(np.arange(users), width)
+    shown = top.ravel() >= 0
+    n_items = int(top.max(initial=0)) + 1
+    incidence: sp.csr_matrix = sp.coo_matrix(
+        (np.ones(int(shown.sum())), (rows[shown], top.ravel()[shown])),
+        shape=(users, n_items),
+    ).tocsr()
+    observed = np.count_nonzero(incidence.sum(axis=0)) / catalogue
+    sampled = [
+        np.diff(
+            sp.csr_matrix(sp.csr_matrix((chunk > 0).astype(float)) @ incidence).indptr
+        )
+        for chunk in np.array_split(draws, max(draws.shape[0] // 200, 1))
+    ]
+    spread = float(np.std(np.concatenate(sampled) / catalogue))
+    return Estimate(float(observed), observed - 1.96 * spread, observed + 1.96 * spread)
+
+
+def evaluate(log: RatingLog, genres: list[str], options: EvaluateOptions) -> Evaluation:
+    """Every algorithm and peer, both protocols and both tasks, on one user group.
 
     Raises:
-        InputError: when no user has three loved movies.
+        InputError: when no user of the group has a film to find.
     """
     genre_table = genre_matrix(genres)
-    found: dict[str, list[dict[str, npt.NDArray[np.bool_]]]] = {
-        SINGLE_SEED: [],
-        HISTORY: [],
-    }
-    users = []
-    for random_seed in options.random_seeds:
-        split = holdout_split(by_user, random_seed)
-        if not split.users.size:
-            raise InputError(
-                f"no user rated {MIN_LOVED} movies {LOVED:g} or 5: nothing to evaluate"
-            )
-        users.append(int(split.users.size))
-        for protocol, by_name in _split_hits(split, genre_table, options).items():
-            found[protocol].append(by_name)
-            for name, hit in by_name.items():
-                logger.info(
-                    "seed %d, %s: %s hit rate@%d = %.4f",
-                    random_seed, protocol, name, options.k, hit.mean(),
-                )  # fmt: skip
-    return Evaluation(
-        options.k,
-        list(options.random_seeds),
-        list(TUNING_SEEDS),
-        users,
-        _summaries(found),
-    )
-
-
-def _summaries(
-    found: dict[str, list[dict[str, npt.NDArray[np.bool_]]]],
-) -> list[ProtocolResult]:
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
-    protocols = []
-    for protocol, per_split in found.items():
-        baseline, ratios = _ratios(per_split, rng)
-        hit_rates = {
-            name: [float(split_hits[name].mean()) for split_hits in per_split]
-            for name in per_split[0]
-        }
-        means = {name: float(np.mean(rates)) for name, rates in hit_rates.items()}
-        protocols.append(ProtocolResult(protocol, hit_rates, means, baseline, ratios))
-    return protocols
+    tasks = []
+    for protocol in PROTOCOLS:
+        split = make_split(log, protocol, options.group)
+        logger.info(
+            "%s: %d %s users, %d training ratings",
+            protocol, split.users.size, options.group, split.train.nnz,
+        )  # fmt: skip
+        for task, rankers in _task_rankers(
+            split, genre_table, options.settings
+        ).items():
+            measured = measure(split, rankers)
+            tasks.append(summarise(split, task, measured, BOOTSTRAP_SAMPLES))
+    return Evaluation(options.group, BOOTSTRAP_SAMPLES, tasks)

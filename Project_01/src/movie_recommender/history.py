@@ -8,10 +8,10 @@ by column) with a zero diagonal. A history x scores every movie as x·B.
 Only movies with at least ``min_ratings`` ratings take part (rarer ones have too
 little signal and would make the matrix larger for nothing). λ is
 ``regularization`` times the mean of G's diagonal, so that one value suits data
-sets of every size; its default was chosen on the tuning splits of ``evaluate``.
+sets of every size; its default was chosen on the tuning users of ``evaluate``.
 In X and in a history, a rating r weighs max(r - 2, 0.25): a movie the user loved
-counts more than one they disliked (hit rate@10 on the tuning splits, three seeds:
-0.348 with every rating as 1, 0.377 weighting the history only, 0.389 both).
+counts more than one they disliked (on the tuning users, better than binary
+ratings at every λ tried).
 
 The same Gram matrix also gives a low-rank view of co-occurrence: with the top
 eigenpairs G ≈ E·Eᵀ, the row E[i]·Eᵀ is movie i's co-occurrence with every modelled
@@ -35,23 +35,26 @@ from movie_recommender.staging import staged_folder
 
 logger = logging.getLogger(__name__)
 
-# chosen on tuning splits 0-2 with `python -m benchmarks.tune_history` (history hit
-# rate@10): λ 1/2/5/10 x mean diagonal -> 0.378/0.385/0.389/0.385 with movies rated 10
-# times; 5 ratings gave 0.393 (within one split's standard error, ~0.02, of 0.389) with
-# 60% more movies in the matrix, 20 ratings 0.385
+# chosen on the evaluation's tuning users (leave-last-out) with `python -m
+# benchmarks.tune`, under a bar a person checks (`python -m benchmarks.famous_films`:
+# a companion for at least 11 of the 12 famous films): the best mean of the history
+# and single-seed NDCG@10 (0.0711, 0.0824). λ 50 had a better mean (0.0701, 0.0877)
+# but found 10 of 12; λ 5 the best history NDCG (0.0712; 0.0756 with films rated 3
+# times) but a worse single seed (0.0743); binary ratings were worse at every λ and
+# minimum (history 0.048-0.062)
 DEFAULT_MIN_RATINGS = 10
-DEFAULT_REGULARIZATION = 5.0
+DEFAULT_REGULARIZATION = 20.0
+DEFAULT_BINARY = False
 RATING_OFFSET = 2.0
 MIN_WEIGHT = 0.25
 SEED_WEIGHT = 3.0  # a seed film counts as a 5-star rating: 5 - RATING_OFFSET
-# rank of G's approximation for the co-occurrence rows: chosen on tuning splits 0-4
-# with the single-seed protocol (`python -m benchmarks.tune_hybrid`: best hybrid hit
-# rate@10 with rank 32/50/80: 0.2088/0.2091/0.2084; fans alone 0.2046)
+# rank of G's approximation for hybrid's co-occurrence rows: chosen with the former
+# random hold-out (hit rate@10 with rank 32/50/80: 0.2088/0.2091/0.2084)
 DEFAULT_RANK = 50
 _OVERSAMPLING = 14  # extra random directions of the randomised eigensolver
 _POWER_ITERATIONS = 4
 _RANDOM_STATE = 20240229  # the eigensolver's start: the same model for the same data
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _GRAM_BLOCK = 1024  # rows of G computed per sparse product (bounds its memory)
 
 
@@ -64,12 +67,20 @@ class HistoryModel:
         weights: the items x items matrix B (float32, zero diagonal).
         embedding: items x rank, with embedding·embeddingᵀ ≈ G (float32).
         column_of: for each catalogue item, its position in ``items`` or -1.
+        binary: whether every rating counts 1 (else :func:`rating_weights`).
     """
 
     items: npt.NDArray[np.int64]
     weights: npt.NDArray[np.float32]
     embedding: npt.NDArray[np.float32]
     column_of: npt.NDArray[np.int64]
+    binary: bool = False
+
+    def weigh(self, ratings: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """How much each rating of a history counts, as it did in the fit."""
+        if self.binary:
+            return np.ones_like(ratings, dtype=np.float64)
+        return rating_weights(ratings)
 
     def co_occurrence(self, item: int) -> npt.NDArray[np.float64] | None:
         """One movie's smoothed co-occurrence with every catalogue movie.
@@ -92,7 +103,7 @@ class HistoryModel:
 
         Args:
             history: catalogue items of the history.
-            weights: how much each counts (see :func:`rating_weights`).
+            weights: how much each counts (see :meth:`weigh`).
 
         Returns:
             The modelled catalogue items and their scores (history items included;
@@ -188,13 +199,30 @@ def _ease_weights(
     return weights
 
 
+def _modelled_items(by_user: sp.csr_matrix, min_ratings: int) -> npt.NDArray[np.int64]:
+    """The films rated at least ``min_ratings`` times (the most rated when none is).
+
+    Raises:
+        InputError: when there is no rating at all.
+    """
+    counts = np.diff(sp.csc_matrix(by_user).indptr)
+    # a tiny data set where no movie has min_ratings: its most rated movies
+    threshold = max(min(min_ratings, int(counts.max(initial=0))), 1)
+    items = np.flatnonzero(counts >= threshold).astype(np.int64)
+    if items.size == 0:
+        raise InputError("there are no ratings: nothing to learn a history model from")
+    return items
+
+
 def fit_history(
     by_user: sp.csr_matrix,
     min_ratings: int = DEFAULT_MIN_RATINGS,
     regularization: float = DEFAULT_REGULARIZATION,
     rank: int = DEFAULT_RANK,
+    *,
+    binary: bool = DEFAULT_BINARY,
 ) -> HistoryModel:
-    """Fit EASE on the ratings, each weighing :func:`rating_weights` in X.
+    """Fit EASE on the ratings, each weighing 1 (``binary``) or :func:`rating_weights`.
 
     The Gram matrix's rank-``rank`` approximation is kept too (see
     :meth:`HistoryModel.co_occurrence`).
@@ -205,14 +233,9 @@ def fit_history(
     """
     started = time.perf_counter()
     n_items = by_user.shape[1]
-    counts = np.diff(sp.csc_matrix(by_user).indptr)
-    # a tiny data set where no movie has min_ratings: its most rated movies
-    threshold = max(min(min_ratings, int(counts.max(initial=0))), 1)
-    items = np.flatnonzero(counts >= threshold).astype(np.int64)
-    if items.size == 0:
-        raise InputError("there are no ratings: nothing to learn a history model from")
+    items = _modelled_items(by_user, min_ratings)
     rated = sp.csr_matrix(by_user[:, items], dtype=np.float64)
-    rated.data = rating_weights(rated.data)
+    rated.data = np.ones_like(rated.data) if binary else rating_weights(rated.data)
     gram = _gram(rated)
     embedding = _low_rank(gram, rank)
     single = gram.astype(np.float32)
@@ -225,7 +248,7 @@ def fit_history(
         items.size,
         time.perf_counter() - started,
     )
-    return HistoryModel(items, weights, embedding, column_of)
+    return HistoryModel(items, weights, embedding, column_of, binary)
 
 
 def save_history(model: HistoryModel, folder: Path, key: dict[str, Any]) -> None:
@@ -234,7 +257,7 @@ def save_history(model: HistoryModel, folder: Path, key: dict[str, Any]) -> None
         np.save(staging / "items.npy", model.items, allow_pickle=False)
         np.save(staging / "weights.npy", model.weights, allow_pickle=False)
         np.save(staging / "embedding.npy", model.embedding, allow_pickle=False)
-        manifest = {"format_version": FORMAT_VERSION, "key": key}
+        manifest = _manifest(key, binary=model.binary)
         (staging / "manifest.json").write_text(json.dumps(manifest), "utf-8")
 
 
@@ -246,7 +269,8 @@ def load_history(folder: Path, key: dict[str, Any], n_items: int) -> HistoryMode
     """
     try:
         manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-        if manifest != {"format_version": FORMAT_VERSION, "key": key}:
+        binary = isinstance(manifest, dict) and manifest.get("binary") is True
+        if manifest != _manifest(key, binary=binary):
             raise CacheError("the history model was fitted for other data")
         items = np.load(folder / "items.npy", allow_pickle=False)
         weights = np.load(folder / "weights.npy", mmap_mode="r", allow_pickle=False)
@@ -263,4 +287,8 @@ def load_history(folder: Path, key: dict[str, Any], n_items: int) -> HistoryMode
         raise CacheError(f"the history model in {folder} is damaged")
     column_of = np.full(n_items, -1, dtype=np.int64)
     column_of[items] = np.arange(size)
-    return HistoryModel(items.astype(np.int64), weights, embedding, column_of)
+    return HistoryModel(items.astype(np.int64), weights, embedding, column_of, binary)
+
+
+def _manifest(key: dict[str, Any], *, binary: bool) -> dict[str, Any]:
+    return {"format_version": FORMAT_VERSION, "key": key, "binary": binary}

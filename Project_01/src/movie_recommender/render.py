@@ -4,11 +4,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from movie_recommender.answers import Answer, MovieMatch
 from movie_recommender.cache_admin import CacheEntry
-from movie_recommender.evaluate import Evaluation, Ratio
+
+if TYPE_CHECKING:  # the evaluation's modules load pandas: only `evaluate` needs them
+    from movie_recommender.evaluate import Estimate, Evaluation
 
 
 def dumps(value: Any) -> str:
@@ -87,44 +89,45 @@ def render_answer(answer: Answer, fmt: str) -> str:
     return "\n".join(lines)
 
 
-def _interval(ratio: Ratio) -> tuple[str, str]:
-    if ratio.value is None or ratio.low is None or ratio.high is None:
-        return "-", "-"
-    return f"{ratio.value:.2f}x", f"{ratio.low:.2f}-{ratio.high:.2f}"
+def _estimate(estimate: "Estimate | None", digits: int = 4) -> str:
+    if estimate is None:
+        return "-"
+    value, low, high = (
+        f"{v:.{digits}f}" for v in (estimate.value, estimate.low, estimate.high)
+    )
+    return f"{value} ({low}-{high})"
 
 
-def _seed_range(seeds: Sequence[int]) -> str:
-    return f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else str(seeds[0])
-
-
-def render_evaluation(evaluation: Evaluation, fmt: str) -> str:
-    """Both protocols: hit rate@k per split, mean, ratio to the stronger baseline."""
+def render_evaluation(evaluation: "Evaluation", fmt: str) -> str:
+    """One table per protocol and task: every metric with its 95% interval."""
     if fmt == "json":
-        overlaps = {"overlaps_tuning": evaluation.overlaps_tuning}
-        return dumps(asdict(evaluation) | overlaps)
-    seeds = evaluation.random_seeds
+        return dumps(asdict(evaluation))
     lines = [
-        f"hit rate@{evaluation.k} over {len(seeds)} splits (seeds "
-        f"{_seed_range(seeds)}; defaults tuned on seeds "
-        f"{_seed_range(evaluation.tuning_seeds)}); users per split: "
-        + ", ".join(str(count) for count in evaluation.users)
+        f"{evaluation.group} users; 95% paired bootstrap intervals over users "
+        f"({evaluation.bootstrap_samples} resamples) in brackets"
     ]
-    if evaluation.overlaps_tuning:
-        lines.append("warning: some of these splits were used for tuning")
-    for result in evaluation.protocols:
+    for result in evaluation.tasks:
         header = [
-            "algorithm",
-            *[f"seed {seed}" for seed in seeds],
-            "mean",
-            f"vs {result.baseline}",
-            "95% interval",
+            "algorithm", "ndcg@10", f"vs {result.best_peer}", "hit rate@10",
+            "recall@20", "coverage", "popularity pct",
+        ]  # fmt: skip
+        rows = [
+            [
+                entry.name,
+                _estimate(entry.metrics["ndcg@10"]),
+                _estimate(entry.ndcg_ratio, 2),
+                _estimate(entry.metrics["hit rate@10"], 3),
+                _estimate(entry.metrics["recall@20"], 3),
+                _estimate(entry.metrics["coverage"], 3),
+                _estimate(entry.metrics["popularity percentile"], 1),
+            ]
+            for entry in result.algorithms
         ]
-        rows = []
-        for name in sorted(result.hit_rates, key=result.mean, reverse=True):
-            ratio, interval = _interval(result.ratios[name])
-            rates = [f"{rate:.4f}" for rate in result.hit_rates[name]]
-            rows.append([name, *rates, f"{result.mean(name):.4f}", ratio, interval])
-        lines += ["", f"{result.protocol} protocol", table(header, rows)]
+        lines += [
+            "",
+            f"{result.protocol}, {result.task} task: {result.users} users",
+            table(header, rows),
+        ]
     return "\n".join(lines)
 
 

@@ -50,8 +50,11 @@ def test_classic_explains_an_empty_result(tiny_engine: Engine) -> None:
     assert "nobody rated this movie above 4" in scores.note
 
 
+FANS_ONLY = RecommendOptions(algorithm="fans")
+
+
 def test_fans_recommends_the_sequel_first(tiny_engine: Engine) -> None:
-    answer = tiny_engine.recommend("toy story")
+    answer = tiny_engine.recommend("toy story", None, FANS_ONLY)
     assert answer.match is not None
     assert answer.match.movie_id == 1
     assert answer.recommendations[0].movie_id == 2
@@ -62,13 +65,27 @@ def test_fans_falls_back_to_all_raters_without_loved_ratings(
     tiny_engine: Engine,
 ) -> None:
     # movie 7 was only rated 2.0, by user 5 who loved movie 6
-    answer = tiny_engine.recommend(None, 7)
+    answer = tiny_engine.recommend(None, 7, FANS_ONLY)
     assert 6 in [rec.movie_id for rec in answer.recommendations]
 
 
 def test_every_rated_movie_gets_recommendations(tiny_engine: Engine) -> None:
     for movie_id in range(1, 8):
         assert tiny_engine.recommend(None, movie_id).recommendations
+
+
+def test_a_film_too_rare_for_ease_gets_fans_answer_by_default(
+    tiny_engine: Engine,
+) -> None:
+    item = _item(tiny_engine, 7)  # one rating: outside the history model
+    assert tiny_engine.history.column_of[item] < 0
+    answer = tiny_engine.recommend(None, 7)
+    assert answer.algorithm == "fans"
+    assert "too few ratings for the history model" in answer.note
+    assert answer.recommendations
+    explicit = tiny_engine.recommend(None, 7, RecommendOptions(algorithm="ease"))
+    assert explicit.algorithm == "ease"
+    assert explicit.recommendations == []
 
 
 def test_unrated_movie_gets_an_explained_empty_list(tiny_engine: Engine) -> None:

@@ -46,7 +46,8 @@ def test_search_json_and_no_match(
 def test_recommend_json_has_the_documented_shape(
     capsys: pytest.CaptureFixture[str], data_args: list[str]
 ) -> None:
-    code, out, _ = run(capsys, "recommend", "toy story", "--format", "json", *data_args)
+    args = ["recommend", "toy story", "--algorithm", "fans", "--format", "json"]
+    code, out, _ = run(capsys, *args, *data_args)
     answer = json.loads(out)
     assert code == 0
     assert list(answer) == [
@@ -76,7 +77,9 @@ def test_recommend_explains_an_empty_list(
 ) -> None:
     code, out, _ = run(capsys, "recommend", "--movie-id", "8", *data_args)
     assert code == 0
-    assert "no recommendations: nobody has rated this movie" in out
+    assert out.count("\n") == 2
+    assert "no recommendations: too few ratings for the history model" in out
+    assert "nobody has rated this movie" in out
 
 
 def test_batch_writes_one_json_line_per_query(
@@ -128,36 +131,44 @@ def test_batch_reader_closing_early_is_not_a_traceback(
 
 
 @pytest.mark.usefixtures("cache_env")
-def test_evaluate_prints_both_protocols(
+def test_evaluate_prints_every_protocol_and_task(
     capsys: pytest.CaptureFixture[str], small_dir: Path
 ) -> None:
-    args = ["evaluate", "--data-dir", str(small_dir), "--repeats", "2"]
+    args = ["evaluate", "--data-dir", str(small_dir)]
     code, out, _ = run(capsys, *args)
     assert code == 0
-    assert "single-seed protocol" in out
-    assert "history protocol" in out
-    for name in (
-        "hybrid",
-        "fans",
-        "cooccurrence",
-        "classic",
-        "ease",
-        "popularity-loved",
+    assert "reporting users" in out
+    for heading in (
+        "leave-last-out, history task",
+        "leave-last-out, single-seed task",
+        "global-time, history task",
+        "global-time, single-seed task",
     ):
+        assert heading in out
+    for name in ("hybrid", "fans", "classic", "ease", "implicit-als", "implicit-bm25"):
         assert name in out
-    code, out, _ = run(capsys, *args, "--format", "json")
+    code, out, _ = run(capsys, *args, "--users", "tuning", "--format", "json")
     result = json.loads(out)
-    assert result["random_seeds"] == [100, 101]
-    assert result["tuning_seeds"] == [0, 1, 2, 3, 4]
-    assert result["overlaps_tuning"] is False
-    protocols = {entry["protocol"]: entry for entry in result["protocols"]}
-    assert set(protocols["history"]["hit_rates"]) == {
-        "ease", "popularity-all", "popularity-loved",
+    assert result["group"] == "tuning"
+    first = result["tasks"][0]
+    assert set(first) == {"protocol", "task", "users", "best_peer", "algorithms"}
+    ease = next(entry for entry in first["algorithms"] if entry["name"] == "ease")
+    assert set(ease["metrics"]) == {
+        "ndcg@10", "hit rate@10", "recall@20", "popularity percentile", "coverage",
     }  # fmt: skip
-    single = protocols["single-seed"]
-    assert set(single["ratios"]["fans"]) == {"value", "low", "high"}
-    assert single["means"]["fans"] == sum(single["hit_rates"]["fans"]) / 2
-    assert single["baseline"] in {"popularity-all", "popularity-loved"}
+    assert set(ease["metrics"]["ndcg@10"]) == {"value", "low", "high"}
+
+
+@pytest.mark.usefixtures("cache_env")
+def test_evaluate_without_time_order_says_why_in_one_line(
+    capsys: pytest.CaptureFixture[str], tiny_dir: Path
+) -> None:
+    # every rating of the tiny set has the same timestamp: no film comes after another
+    code, out, err = run(capsys, "evaluate", "--data-dir", str(tiny_dir))
+    assert code == 2
+    assert out == ""
+    assert "nothing to evaluate" in err
+    assert err.count("\n") == 1
 
 
 @pytest.mark.parametrize(
@@ -168,7 +179,7 @@ def test_evaluate_prints_both_protocols(
         (["recommend", "--movie-id", "999"], "unknown movieId: 999"),
         (["recommend", "toy story", "--limit", "0"], "--limit must be in [1, 10000]"),
         (["search", "toy", "--limit", "0"], "--limit must be in [1, 10000] (got 0)"),
-        (["evaluate", "--k", "0"], "--k must be in [1, 1000] (got 0)"),
+        (["evaluate", "--users", "tuning", "--damping", "0"], "--damping must be"),
         (["recommend", "--batch", "/nonexistent/q.txt"], "cannot read the batch"),
         (["recommend", "x", "--movie-id", "1"], "give titles, --movie-id or"),
         (["recommend", "x", "--batch", "q.txt"], "give titles, --movie-id or"),

@@ -201,7 +201,6 @@ def test_exit_codes(
         ["search", "qwxzvplm"],
         ["recommend", "toy story"],
         ["recommend", "--movie-id", "8"],
-        ["evaluate"],
         ["cache", "info"],
         ["cache", "clear"],
     ],

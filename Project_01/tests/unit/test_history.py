@@ -147,8 +147,10 @@ def test_history_requests_refuse_single_film_algorithms_and_unknown_ids(
         small_engine.recommend_movies([])
 
 
-def test_one_film_gets_hybrid_and_ease_is_an_option(small_engine: Engine) -> None:
-    assert small_engine.recommend_movies([1]).algorithm == "hybrid"
+def test_one_film_gets_ease_and_hybrid_is_an_option(small_engine: Engine) -> None:
+    assert small_engine.recommend_movies([1]).algorithm == "ease"
+    hybrid = small_engine.recommend_movies([1], RecommendOptions(algorithm="hybrid"))
+    assert hybrid.algorithm == "hybrid"
     single = small_engine.recommend_movies([1], RecommendOptions(algorithm="ease"))
     assert single.algorithm == "ease"
     assert 1 not in [rec.movie_id for rec in single.recommendations]
@@ -219,7 +221,7 @@ def test_batch_lines_for_films_and_users(
     assert answers[3]["error"] == "not a userId: 'user:x' (write user:<userId>)"
     assert "unknown userId: 999" in answers[4]["error"]
     assert "not a movieId list" in answers[5]["error"]
-    assert answers[6]["algorithm"] == "hybrid"
+    assert answers[6]["algorithm"] == "ease"
 
 
 def test_the_upper_triangle_is_mirrored_across_blocks() -> None:

@@ -39,8 +39,7 @@ from movie_recommender.options import (
         (lambda: RecommendOptions(algorithm="magic"), "unknown algorithm 'magic'"),
         (lambda: SearchOptions(limit=-1), "--limit"),
         (lambda: SearchOptions(min_similarity=-0.1), "--min-similarity"),
-        (lambda: EvaluateOptions(k=0), "--k"),
-        (lambda: EvaluateOptions(repeats=0), r"--repeats must be in \[1, 100\]"),
+        (lambda: EvaluateOptions(group="everyone"), "unknown user group 'everyone'"),
         (
             lambda: DownloadRequest("ml-latest-small", Path(), "", timeout=0),
             "--timeout",
@@ -76,7 +75,7 @@ def test_the_defaults_are_in_their_ranges() -> None:
         (["recommend", "toy story", "--min-share", "2"], "--min-share"),
         (["recommend", "toy story", "--min-similarity", "5"], "--min-similarity"),
         (["search", "toy", "--min-similarity", "nan"], "got nan"),
-        (["evaluate", "--repeats", "0"], "--repeats"),
+        (["evaluate", "--min-rating", "0"], "--min-rating"),
     ],
 )  # fmt: skip
 @pytest.mark.usefixtures("cache_env")
