@@ -21,6 +21,8 @@ IMPORTANCE_PLOT_FILE = "feature_importance.png"
 RELIABILITY_PLOT_FILE = "reliability_curve.png"
 PROFILE_FILE = "profile.json"
 HOLDOUT_FILE = "holdout.csv"
+# The frozen rows every challenger of a lineage is judged on (never trained on).
+EVALUATION_FILE = "evaluation_set.csv"
 TRAINING_ROWS_FILE = "training_rows.json"
 REGISTRATION_FILE = "registration.json"
 

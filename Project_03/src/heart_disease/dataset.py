@@ -122,18 +122,33 @@ def target_vector(frame: pd.DataFrame) -> pd.Series:
     return pd.to_numeric(frame[TARGET]).astype("int64").rename(TARGET)
 
 
-def row_fingerprints(frame: pd.DataFrame) -> list[str]:
-    """A short hash of each row's features and target, the same for any file format.
+def feature_fingerprints(frame: pd.DataFrame) -> list[str]:
+    """A short hash of each row's features, the same for any file format.
 
-    Used to recognise a row again (a model's training rows, its held-out rows)
-    without storing the row itself.
+    The label is left out on purpose: a row that comes back relabelled is still
+    the same patient, so a model that was judged on it must never train on it.
+    Used to recognise a row again (a model's training rows, the frozen
+    evaluation set) without storing the row itself.
     """
-    features = feature_frame(frame)
-    features[TARGET] = target_vector(frame).to_numpy()
     return [
         hashlib.blake2b(repr(row).encode(), digest_size=8).hexdigest()
-        for row in features.itertuples(index=False, name=None)
+        for row in feature_frame(frame).itertuples(index=False, name=None)
     ]
+
+
+def evaluation_digest(frame: pd.DataFrame) -> str:
+    """The identity of an evaluation set: sha256 of its rows' features and labels.
+
+    Independent of row order and file format, so the same set read back from
+    any store has the same digest, and a changed one (a row added, a label
+    edited) a different one.
+    """
+    labels = target_vector(frame).astype(str).to_numpy()
+    keyed = sorted(
+        f"{fingerprint}:{label}"
+        for fingerprint, label in zip(feature_fingerprints(frame), labels, strict=True)
+    )
+    return hashlib.sha256("\n".join(keyed).encode()).hexdigest()
 
 
 def training_rows(frame: pd.DataFrame) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from heart_disease.artifacts import PROFILE_FILE, load_model, read_json
+from heart_disease.dataset import evaluation_digest
 from heart_disease.drift import DataProfile
 from heart_disease.inference import ScoringModel
 from heart_disease.tracking import (
@@ -21,6 +22,11 @@ if TYPE_CHECKING:  # training imports this module when it registers a run
 
 DECISION_TAG = "decision"
 REASON_TAG = "reason"
+# The frozen evaluation set, on every version: its digest, size and the version
+# that froze it (the first champion; every challenger of the lineage inherits it).
+EVALUATION_SHA_TAG = "evaluation_set.sha256"
+EVALUATION_ROWS_TAG = "evaluation_set.rows"
+EVALUATION_FROZEN_BY_TAG = "evaluation_set.frozen_by_version"
 _REQUIRED = ("scikit-learn", "skops", "numpy", "pandas", "scipy")
 
 
@@ -106,6 +112,8 @@ def register_training(
     logged = registry.log_run(
         "train", run_record(fitted, report_dir, {}), model=fitted.pipeline
     )
+    if logged.version is not None:
+        registry.tag(logged, evaluation_tags(fitted, frozen_by=logged.version))
     champion = registry.champion()
     if champion is None and logged.version is not None:
         registry.promote(logged.version)
@@ -125,6 +133,15 @@ def register_training(
         "champion": champion_version,
         "run_id": logged.run_id,
         "tracking_uri": registry.uri,
+    }
+
+
+def evaluation_tags(fitted: "FittedModel", frozen_by: int) -> dict[str, str]:
+    """The version tags that identify a fit's frozen evaluation set."""
+    return {
+        EVALUATION_SHA_TAG: evaluation_digest(fitted.evaluation_set),
+        EVALUATION_ROWS_TAG: str(len(fitted.evaluation_set)),
+        EVALUATION_FROZEN_BY_TAG: str(frozen_by),
     }
 
 

@@ -13,23 +13,32 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from heart_disease.artifacts import HOLDOUT_FILE, TRAINING_ROWS_FILE, read_json
+from heart_disease.artifacts import EVALUATION_FILE, TRAINING_ROWS_FILE, read_json
 from heart_disease.dataset import (
     Dataset,
+    evaluation_digest,
+    feature_fingerprints,
     load_dataset,
-    row_fingerprints,
     target_vector,
     training_rows,
 )
 from heart_disease.drift import DataProfile, DriftReport, drift_report
-from heart_disease.errors import HeartDiseaseError, InputError, NoChampionError
+from heart_disease.errors import (
+    HeartDiseaseError,
+    InputError,
+    NoChampionError,
+    TrackingError,
+)
 from heart_disease.evaluation import compute_metrics
 from heart_disease.gate import Comparison, GateDecision, Scores, Tolerances, decide
 from heart_disease.inference import ScoringModel
 from heart_disease.readers import read_table
 from heart_disease.registration import (
     DECISION_TAG,
+    EVALUATION_FROZEN_BY_TAG,
+    EVALUATION_SHA_TAG,
     REASON_TAG,
+    evaluation_tags,
     load_champion,
     run_record,
 )
@@ -118,13 +127,17 @@ def retrain(config: RetrainConfig, registry: Registry) -> RetrainOutcome:
         except InputError as refusal:
             return _refuse(registry, config, version, str(refusal), drift)
         fitted = fit(
-            rows, train_config, data_sha256=dataset.sha256, rows_read=len(dataset.frame)
+            rows,
+            train_config,
+            data_sha256=dataset.sha256,
+            rows_read=len(dataset.frame),
+            evaluation_set=incumbent.reference,
         )
         comparisons, gate = _judge(fitted, incumbent, config.tolerances)
         write_report(fitted, workspace / "challenger")
         return _conclude(
             registry,
-            incumbent.version,
+            incumbent,
             fitted,
             workspace / "challenger",
             gate=gate,
@@ -135,12 +148,20 @@ def retrain(config: RetrainConfig, registry: Registry) -> RetrainOutcome:
 
 @dataclass(frozen=True)
 class _Incumbent:
-    """The champion as the gate needs it: model, training profile, held-out rows."""
+    """The champion as the gate needs it.
+
+    Attributes:
+        reference: The lineage's frozen evaluation set, checked against the
+            digest on the champion's version.
+        frozen_by: The version that froze it.
+        training_rows: Feature fingerprints of the rows the champion fitted on.
+    """
 
     version: ModelVersion
     model: ScoringModel
     profile: DataProfile
     reference: pd.DataFrame
+    frozen_by: int
     training_rows: frozenset[str]
 
 
@@ -153,10 +174,25 @@ def _load_incumbent(
             f"champion version {version.version} has no training profile; "
             "retrain needs a champion trained by this version of heart-disease"
         )
-    reference = read_table(report_dir / HOLDOUT_FILE)
+    recorded = version.tags.get(EVALUATION_SHA_TAG)
+    frozen = report_dir / EVALUATION_FILE
+    if recorded is None or not frozen.is_file():
+        raise NoChampionError(
+            f"champion version {version.version} has no frozen evaluation set; "
+            "retrain needs a champion trained by this version of heart-disease"
+        )
+    reference = read_table(frozen)
+    if evaluation_digest(reference) != recorded:
+        raise TrackingError(
+            f"champion version {version.version}: {EVALUATION_FILE} does not match "
+            f"its {EVALUATION_SHA_TAG} tag; the stored evaluation set was changed"
+        )
     trained_on = report_dir / TRAINING_ROWS_FILE
     rows = read_json(trained_on)["rows"] if trained_on.is_file() else []
-    return _Incumbent(version, model, model.profile, reference, frozenset(rows))
+    frozen_by = int(version.tags.get(EVALUATION_FROZEN_BY_TAG, version.version))
+    return _Incumbent(
+        version, model, model.profile, reference, frozen_by, frozenset(rows)
+    )
 
 
 def _judge(
@@ -182,7 +218,8 @@ def _unseen_by_champion(
     fitted on would flatter it. With too few unseen rows (or one class) the set
     is skipped, and the reason says so.
     """
-    unseen = [fp not in incumbent.training_rows for fp in row_fingerprints(holdout)]
+    seen = incumbent.training_rows
+    unseen = [fp not in seen for fp in feature_fingerprints(holdout)]
     fresh = holdout[unseen].reset_index(drop=True)
     if len(fresh) >= MIN_COMPARISON_ROWS and fresh[TARGET].nunique() == 2:  # noqa: PLR2004
         return fresh, ""
@@ -206,25 +243,28 @@ def _checked_data(
 def _challenger_rows(
     dataset: Dataset, reference: pd.DataFrame, train_config: TrainConfig
 ) -> pd.DataFrame:
-    """Deduplicated new rows, minus any row of the champion's held-out set.
+    """Deduplicated new rows, minus any row whose features are in the evaluation set.
 
-    Keeping those rows out of the challenger's training is what makes the
-    comparison on them fair.
+    Keeping those rows out of the challenger's training, whatever label they
+    come back with, is what makes the comparison on them fair.
 
     Raises:
         DataValidationError: Too few rows remain to split and cross-validate.
     """
     rows = training_rows(dataset.frame)
-    held_out = set(row_fingerprints(reference))
-    keep = [fp not in held_out for fp in row_fingerprints(rows)]
+    held_out = set(feature_fingerprints(reference))
+    keep = [fp not in held_out for fp in feature_fingerprints(rows)]
     removed = len(rows) - sum(keep)
     if removed:
-        logger.info("left out %d rows that are in the champion's held-out set", removed)
+        logger.info(
+            "left out %d rows whose features are in the frozen evaluation set",
+            removed,
+        )
     remaining = rows[keep].reset_index(drop=True)
     plan = SplitPlan(train_config.test_size, train_config.cv_folds)
     raise_for_errors(
         validate_frame(remaining, split=plan),
-        f"{dataset.path.name} without the champion's held-out rows",
+        f"{dataset.path.name} without the frozen evaluation set's rows",
     )
     return remaining
 
@@ -291,7 +331,7 @@ def _refuse(
 
 def _conclude(  # pylint: disable=too-many-arguments
     registry: Registry,
-    champion: ModelVersion,
+    incumbent: _Incumbent,
     fitted: FittedModel,
     report_dir: Path,
     *,
@@ -299,6 +339,7 @@ def _conclude(  # pylint: disable=too-many-arguments
     drift: DriftReport,
     comparisons: tuple[Comparison, ...],
 ) -> RetrainOutcome:
+    champion = incumbent.version
     record = run_record(
         fitted,
         report_dir,
@@ -309,6 +350,7 @@ def _conclude(  # pylint: disable=too-many-arguments
     if logged.version is None:  # pragma: no cover  (a model is always passed)
         raise HeartDiseaseError("the challenger was not registered")
     decision: Decision = "promoted" if gate.promote else "kept"
+    registry.tag(logged, evaluation_tags(fitted, frozen_by=incumbent.frozen_by))
     if gate.promote:
         registry.promote(logged.version)
     registry.tag(logged, {DECISION_TAG: decision, REASON_TAG: gate.reason[:4000]})

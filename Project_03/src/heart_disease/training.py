@@ -23,9 +23,9 @@ from sklearn.model_selection import train_test_split
 from heart_disease import __version__, artifacts, plots
 from heart_disease.calibration import Calibration, calibration
 from heart_disease.dataset import (
+    feature_fingerprints,
     feature_frame,
     load_dataset,
-    row_fingerprints,
     target_vector,
     training_rows,
 )
@@ -122,8 +122,15 @@ class TrainResult:  # pylint: disable=too-many-instance-attributes  # a run's re
 
 
 @dataclass(frozen=True)
-class FittedModel:
-    """A fitted pipeline with its record, training profile and held-out rows."""
+class FittedModel:  # pylint: disable=too-many-instance-attributes  # a fit's record
+    """A fitted pipeline with its record, training profile and held-out rows.
+
+    Attributes:
+        holdout: This fit's own held-out rows (its test split).
+        evaluation_set: The frozen rows the gate judges this lineage on: the
+            holdout of the first model, inherited unchanged by its challengers.
+        training_fingerprints: :func:`feature_fingerprints` of the rows fitted on.
+    """
 
     pipeline: Any
     result: TrainResult
@@ -131,10 +138,16 @@ class FittedModel:
     holdout: pd.DataFrame
     holdout_probability: npt.NDArray[np.float64]
     training_fingerprints: tuple[str, ...]
+    evaluation_set: pd.DataFrame
 
 
 def fit(
-    rows: pd.DataFrame, config: TrainConfig, *, data_sha256: str, rows_read: int
+    rows: pd.DataFrame,
+    config: TrainConfig,
+    *,
+    data_sha256: str,
+    rows_read: int,
+    evaluation_set: pd.DataFrame | None = None,
 ) -> FittedModel:
     """Split, select, fit and evaluate on deduplicated, validated rows.
 
@@ -143,14 +156,20 @@ def fit(
         config: The run's options.
         data_sha256: The sha256 of the data file, for the record.
         rows_read: How many rows the file had before deduplication.
+        evaluation_set: The champion's frozen evaluation rows, which ``rows``
+            must not share features with; ``None`` freezes this fit's holdout.
 
     Returns:
         The fitted pipeline and everything reported about it.
     """
     train_x, test_x, train_y, test_y = _split(rows, config)
-    names = CANDIDATES if config.model == AUTO else (config.model,)
-    settings = CvSettings(config.cv_folds, config.seed, config.n_jobs)
-    selection = select_model(names, train_x, train_y, settings, tune=config.tune)
+    selection = select_model(
+        CANDIDATES if config.model == AUTO else (config.model,),
+        train_x,
+        train_y,
+        CvSettings(config.cv_folds, config.seed, config.n_jobs),
+        tune=config.tune,
+    )
     logger.info("fitting %s on the training split", selection.best.name)
     pipeline = build_pipeline(selection.best.name, config.seed)
     pipeline.set_params(**selection.best.params).fit(train_x, train_y)
@@ -174,15 +193,15 @@ def fit(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         versions=library_versions(),
     )
+    holdout = test_x.assign(**{TARGET: test_y}).reset_index(drop=True)
     return FittedModel(
         pipeline=pipeline,
         result=result,
         profile=build_profile(train_x.assign(**{TARGET: train_y})),
-        holdout=test_x.assign(**{TARGET: test_y}).reset_index(drop=True),
+        holdout=holdout,
         holdout_probability=probability,
-        training_fingerprints=tuple(
-            row_fingerprints(train_x.assign(**{TARGET: train_y}))
-        ),
+        training_fingerprints=tuple(feature_fingerprints(train_x)),
+        evaluation_set=holdout if evaluation_set is None else evaluation_set,
     )
 
 
@@ -260,9 +279,10 @@ def write_report(fitted: FittedModel, folder: Path) -> None:
     )
     artifacts.write_json(fitted.profile.to_dict(), folder / artifacts.PROFILE_FILE)
     fitted.holdout.to_csv(folder / artifacts.HOLDOUT_FILE, index=False)
+    fitted.evaluation_set.to_csv(folder / artifacts.EVALUATION_FILE, index=False)
     artifacts.write_json(
         {
-            "hash": "blake2b-64 of the features and target",
+            "hash": "blake2b-64 of the features (the label left out)",
             "rows": list(fitted.training_fingerprints),
         },
         folder / artifacts.TRAINING_ROWS_FILE,

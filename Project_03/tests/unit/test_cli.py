@@ -152,7 +152,7 @@ def test_train_writes_every_artifact(trained_model: Path) -> None:
         "reliability_curve.png",
     }
     reports = {"metrics.json", "model_card.md", "profile.json", "holdout.csv"}
-    reports.add("training_rows.json")
+    reports |= {"training_rows.json", "evaluation_set.csv"}
     assert names == {"model.skops", "registration.json", *reports, *plots}
     for plot in plots:
         assert (trained_model / plot).read_bytes().startswith(b"\x89PNG")

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from heart_disease.cli import main
+from heart_disease.dataset import feature_fingerprints
 from heart_disease.tracking import Registry
 from tests.conftest import make_heart_frame
 
@@ -204,6 +205,57 @@ def test_retrain_on_the_champions_own_data_does_not_judge_on_rows_it_learnt(
         in (summary["reason"])
     )
     assert "on the champion's held-out rows" in summary["reason"]
+
+
+def report_of(registry: Registry, version: int, folder: Path) -> Path:
+    return registry.download_report(registry.version(version).run_id, folder)
+
+
+def test_a_challenger_never_trains_on_an_evaluation_row_even_relabelled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = make_heart_frame(600, seed=0)
+    first = tmp_path / "first.csv"
+    source.to_csv(first, index=False)
+    assert main(["train", "--data", str(first), *FAST]) == 0
+    registry = Registry(os.environ["MLFLOW_TRACKING_URI"])
+    frozen = pd.read_csv(report_of(registry, 1, tmp_path / "v1") / "evaluation_set.csv")
+    # The same patients come back with every label flipped, beside fresh rows.
+    flipped = source.assign(HeartDisease=1 - source.HeartDisease)
+    relabelled = pd.concat([flipped, make_heart_frame(600, seed=9)])
+    data = tmp_path / "relabelled.csv"
+    relabelled.to_csv(data, index=False)
+    argv = ["retrain", "--data", str(data), "--jobs", "1", "--accept-drift"]
+    code, summary = run_json(argv, capsys)
+    assert code == 0, summary
+    challenger = report_of(registry, summary["challenger"], tmp_path / "v2")
+    trained_on = set(
+        json.loads((challenger / "training_rows.json").read_text())["rows"]
+    )
+    assert trained_on
+    assert trained_on.isdisjoint(feature_fingerprints(frozen))
+    # The evaluation set is inherited unchanged, with the version that froze it.
+    assert pd.read_csv(challenger / "evaluation_set.csv").equals(frozen)
+    tags = registry.version(summary["challenger"]).tags
+    assert (
+        tags["evaluation_set.sha256"]
+        == registry.version(1).tags["evaluation_set.sha256"]
+    )
+    assert tags["evaluation_set.frozen_by_version"] == "1"
+    assert tags["evaluation_set.rows"] == str(len(frozen))
+
+
+def test_a_changed_evaluation_set_is_refused_by_retrain(
+    champion: int, heart_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = Registry(os.environ["MLFLOW_TRACKING_URI"])
+    registry.client.set_model_version_tag(
+        "heart-disease", str(champion), "evaluation_set.sha256", "0" * 64
+    )
+    capsys.readouterr()
+    assert main(["retrain", "--data", str(heart_csv), "--jobs", "1"]) == 1
+    err = capsys.readouterr().err
+    assert "does not match its evaluation_set.sha256 tag" in err
 
 
 def test_subgroup_metrics_are_logged_under_readable_names(

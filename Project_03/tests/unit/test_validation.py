@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from heart_disease.dataset import row_fingerprints, training_rows
+from heart_disease.dataset import evaluation_digest, feature_fingerprints, training_rows
 from heart_disease.errors import DataValidationError
 from heart_disease.validation import SplitPlan, raise_for_errors, validate_frame
 
@@ -238,12 +238,27 @@ def test_a_blank_column_is_imputed_for_prediction_even_in_a_one_row_file(
     assert not validate_frame(heart_frame.assign(Cholesterol=np.nan)).usable
 
 
-def test_row_fingerprints_ignore_the_file_format_and_extra_columns(
+def test_feature_fingerprints_ignore_the_file_format_extra_columns_and_label(
     heart_frame: pd.DataFrame,
 ) -> None:
     as_floats = heart_frame.astype({"Age": "float64", "MaxHR": "float64"})
     with_ids = heart_frame.assign(PatientId=range(len(heart_frame)))
-    assert row_fingerprints(as_floats) == row_fingerprints(heart_frame)
-    assert row_fingerprints(with_ids) == row_fingerprints(heart_frame)
     flipped = heart_frame.assign(HeartDisease=1 - heart_frame.HeartDisease)
-    assert row_fingerprints(flipped)[0] != row_fingerprints(heart_frame)[0]
+    expected = feature_fingerprints(heart_frame)
+    assert feature_fingerprints(as_floats) == expected
+    assert feature_fingerprints(with_ids) == expected
+    # A relabelled row is the same patient: it must be recognised as such.
+    assert feature_fingerprints(flipped) == expected
+    assert feature_fingerprints(heart_frame.assign(Age=heart_frame.Age + 1)) != expected
+
+
+def test_the_evaluation_digest_sees_labels_but_not_row_order(
+    heart_frame: pd.DataFrame,
+) -> None:
+    digest = evaluation_digest(heart_frame)
+    assert evaluation_digest(heart_frame.sample(frac=1, random_state=1)) == digest
+    labels = heart_frame.HeartDisease.to_numpy().copy()
+    labels[0] = 1 - labels[0]
+    one_relabelled = heart_frame.assign(HeartDisease=labels)
+    assert evaluation_digest(one_relabelled) != digest
+    assert evaluation_digest(heart_frame.head(-1)) != digest
