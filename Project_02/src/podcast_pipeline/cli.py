@@ -194,6 +194,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_format(transcribe, "text")
 
+    requeue = commands.add_parser(
+        "requeue",
+        parents=shared,
+        help="put given-up or refused episodes back in the queue",
+    )
+    _add_store_options(requeue)
+    requeue.add_argument(
+        "--feed", action="extend", nargs="+", dest="feeds", metavar="URL",
+        help="only episodes of these feeds",
+    )  # fmt: skip
+    requeue.add_argument(
+        "--status", action="extend", nargs="+", dest="statuses",
+        choices=("gave-up", "refused", "failed"),
+        help="only episodes in these states (default: gave-up refused)",
+    )  # fmt: skip
+    requeue.add_argument(
+        "--episode", action="extend", nargs="+", dest="episode_ids",
+        type=_positive_int, metavar="ID", help="only these episode ids",
+    )  # fmt: skip
+    _add_format(requeue, "text")
+
     transcribe_file = commands.add_parser(
         "transcribe-file", parents=shared, help="print the transcript of one audio file"
     )
@@ -310,6 +331,21 @@ def _command_transcribe(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command_requeue(args: argparse.Namespace) -> int:
+    from podcast_pipeline.report import to_json
+    from podcast_pipeline.store import requeue
+
+    with _opened_store(_settings(args)) as engine:
+        result = requeue(
+            engine,
+            feeds=args.feeds or (),
+            statuses=args.statuses or ("gave-up", "refused"),
+            episode_ids=args.episode_ids or (),
+        )
+    _print_result(to_json(result) if args.format == "json" else result.summary())
+    return 0
+
+
 def _command_transcribe_file(args: argparse.Namespace) -> int:
     from podcast_pipeline.report import render_transcript
     from podcast_pipeline.transcription import transcribe_file
@@ -326,6 +362,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "episodes": _command_episodes,
     "transcribe": _command_transcribe,
     "transcribe-file": _command_transcribe_file,
+    "requeue": _command_requeue,
 }
 
 

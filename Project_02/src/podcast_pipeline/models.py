@@ -110,18 +110,34 @@ class DownloadedFile:
 class RetrySchedule:
     """When an episode that failed for a transient reason is tried again.
 
-    Attempt ``n`` failing waits ``first_delay * 2 ** (n - 1)`` seconds (at most
-    ``max_delay``) before the episode is due again; after ``max_attempts``
-    failed attempts it is given up (status ``gave-up``, visible, never silent).
+    This is the outer layer of the retry policy (README, "Retry policy"): what
+    later runs retry. Attempt ``n`` failing waits ``first_delay * 2 ** (n - 1)``
+    seconds (at most ``max_delay``) before the episode is due again. It is given
+    up (status ``gave-up``, visible, never silent; ``podcast-pipeline requeue``
+    puts it back) only after ``max_attempts`` failed attempts *and*
+    ``give_up_after`` of failing without a success, so an outage shorter than
+    that never gives an episode up, however often runs come. One run counts one
+    attempt, whatever its Airflow retries.
     """
 
     max_attempts: int = 6
     first_delay: timedelta = timedelta(minutes=15)
     max_delay: timedelta = timedelta(days=1)
+    give_up_after: timedelta = timedelta(days=3)
 
-    def next_attempt(self, attempts: int, now: datetime) -> datetime | None:
-        """When to try again after ``attempts`` failed attempts; None: give up."""
-        if attempts >= self.max_attempts:
+    def next_attempt(
+        self, attempts: int, now: datetime, failing_since: datetime | None = None
+    ) -> datetime | None:
+        """When to try again after ``attempts`` failed attempts; None: give up.
+
+        Args:
+            attempts: Failed attempts so far (runs, not tries).
+            now: The time of the failure.
+            failing_since: The first failure since the last success (default:
+                ``now``).
+        """
+        failing_for = now - (failing_since or now)
+        if attempts >= self.max_attempts and failing_for >= self.give_up_after:
             return None
         delay: timedelta = min(
             self.max_delay, self.first_delay * 2 ** max(0, attempts - 1)
@@ -151,6 +167,10 @@ class ClaimedEpisode:  # pylint: disable=too-many-instance-attributes  # one per
     transcript_attempts: int
     transcript_url: str | None = None
     transcript_type: str | None = None
+    download_attempt_owner: str | None = None
+    download_failing_since: str | None = None
+    transcript_attempt_owner: str | None = None
+    transcript_failing_since: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable copy."""

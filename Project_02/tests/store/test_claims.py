@@ -83,7 +83,9 @@ def test_a_lapsed_lease_is_picked_up_and_the_old_owner_writes_nothing(
 
 
 def test_transient_failures_back_off_then_give_up(store: Engine) -> None:
-    schedule = RetrySchedule(max_attempts=2, first_delay=timedelta(hours=1))
+    schedule = RetrySchedule(
+        max_attempts=2, first_delay=timedelta(hours=1), give_up_after=timedelta(0)
+    )
     store_feed(store, FEED, [episode("a", published=day(2))], FeedValidators())
     [claim] = claim_downloads(store, "w1", 5, LEASE)
     assert record_download(store, claim, None, error="503", schedule=schedule) == (

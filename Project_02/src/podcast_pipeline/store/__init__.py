@@ -28,9 +28,11 @@ from podcast_pipeline.store.episodes import (
     utc_now,
     utc_text,
 )
+from podcast_pipeline.store.requeue import RequeueResult, requeue
 
 __all__ = [
     "FeedMove",
+    "RequeueResult",
     "RunClaims",
     "StoreResult",
     "claim_downloads",
@@ -48,6 +50,7 @@ __all__ = [
     "record_transcript",
     "release_claims",
     "renew_claim",
+    "requeue",
     "store_feed",
     "store_url",
     "utc_now",

@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Engine, and_, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from podcast_pipeline import clock
 from podcast_pipeline.errors import DatabaseError
 from podcast_pipeline.models import ClaimedEpisode, DownloadedFile, RetrySchedule
 from podcast_pipeline.store.engine import reason
@@ -79,6 +80,10 @@ def _claimed(row: Any, owner: str) -> ClaimedEpisode:
         transcript_attempts=row.transcript_attempts,
         transcript_url=row.transcript_url,
         transcript_type=row.transcript_type,
+        download_attempt_owner=row.download_attempt_owner,
+        download_failing_since=row.download_failing_since,
+        transcript_attempt_owner=row.transcript_attempt_owner,
+        transcript_failing_since=row.transcript_failing_since,
     )
 
 
@@ -147,7 +152,7 @@ def _claim(
     limit: int | None,
     lease: timedelta,
 ) -> list[ClaimedEpisode]:
-    expires = utc_text(datetime.now(UTC) + lease)
+    expires = utc_text(clock.now() + lease)
     try:
         with engine.begin() as connection:
             return _claim_in(connection, due, owner, limit, expires)
@@ -187,7 +192,7 @@ def claim_for_run(
             one task, not of the run.
         transcriptions: Whether to claim transcriptions too.
     """
-    now = datetime.now(UTC)
+    now = clock.now()
     expires = utc_text(now + lease)
     try:
         with engine.begin() as connection:
@@ -239,7 +244,7 @@ def claim_downloads(
     (or their lease lapsed). Order: newest first within each feed, round-robin
     across feeds, so one feed never starves the others.
     """
-    now = utc_text(datetime.now(UTC))
+    now = utc_text(clock.now())
     return _claim(engine, _download_due(now), owner, limit, lease)
 
 
@@ -247,7 +252,7 @@ def claim_transcriptions(
     engine: Engine, owner: str, limit: int | None, lease: timedelta
 ) -> list[ClaimedEpisode]:
     """Claim downloaded episodes without transcript (or whose retry is due)."""
-    now = utc_text(datetime.now(UTC))
+    now = utc_text(clock.now())
     return _claim(engine, _transcription_due(now), owner, limit, lease)
 
 
@@ -262,7 +267,7 @@ def renew_claim(
     Returns:
         The refreshed claim, or None when another owner holds the episode.
     """
-    now = datetime.now(UTC)
+    now = clock.now()
     mine_or_free = or_(episodes.c.claim_owner == claim.owner, _free(utc_text(now)))
     try:
         with engine.begin() as connection:
@@ -345,6 +350,18 @@ def _write_result(
     return written
 
 
+def _attempts(recorded: int, last_owner: str | None, claim: ClaimedEpisode) -> int:
+    """Attempts after this one: a retry within the same run does not count again."""
+    return recorded if last_owner == claim.owner and recorded > 0 else recorded + 1
+
+
+def _since(stored: str | None, now: datetime) -> datetime:
+    """The first failure since the last success: ``stored``, else now."""
+    if stored is None:
+        return now
+    return datetime.strptime(stored, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
 def record_download(  # pylint: disable=too-many-arguments  # keyword-only outcome
     engine: Engine,
     claim: ClaimedEpisode,
@@ -368,9 +385,15 @@ def record_download(  # pylint: disable=too-many-arguments  # keyword-only outco
     Returns:
         The status recorded, or None when the claim had lapsed (nothing written).
     """
-    attempts = claim.download_attempts + 1
-    now = datetime.now(UTC)
-    values: dict[str, Any] = {"download_attempts": attempts, "download_error": error}
+    attempts = _attempts(claim.download_attempts, claim.download_attempt_owner, claim)
+    now = clock.now()
+    failing_since = _since(claim.download_failing_since, now)
+    values: dict[str, Any] = {
+        "download_attempts": attempts,
+        "download_error": error,
+        "download_attempt_owner": claim.owner,
+        "download_failing_since": None if downloaded else utc_text(failing_since),
+    }
     if downloaded is not None:
         values |= {
             "download_status": "downloaded",
@@ -383,7 +406,9 @@ def record_download(  # pylint: disable=too-many-arguments  # keyword-only outco
     elif permanent:
         values |= {"download_status": "refused", "next_attempt_at": None}
     else:
-        retry_at = (schedule or RetrySchedule()).next_attempt(attempts, now)
+        retry_at = (schedule or RetrySchedule()).next_attempt(
+            attempts, now, failing_since
+        )
         values |= {
             "download_status": "failed" if retry_at else "gave-up",
             "next_attempt_at": utc_text(retry_at) if retry_at else None,
@@ -411,9 +436,18 @@ def record_transcript(  # pylint: disable=too-many-arguments  # keyword-only out
         ``transcribed``, ``failed`` (retried later), ``refused`` (permanent) or
         ``gave-up``; None when the claim had lapsed (nothing written).
     """
-    attempts = claim.transcript_attempts + 1
-    now = datetime.now(UTC)
-    values: dict[str, Any] = {"transcript_attempts": attempts}
+    attempts = _attempts(
+        claim.transcript_attempts, claim.transcript_attempt_owner, claim
+    )
+    now = clock.now()
+    failing_since = _since(claim.transcript_failing_since, now)
+    values: dict[str, Any] = {
+        "transcript_attempts": attempts,
+        "transcript_attempt_owner": claim.owner,
+        "transcript_failing_since": None
+        if text is not None
+        else utc_text(failing_since),
+    }
     if text is not None:
         values |= {
             "transcript": text,
@@ -428,7 +462,9 @@ def record_transcript(  # pylint: disable=too-many-arguments  # keyword-only out
         retry_at = (
             None
             if permanent
-            else (schedule or RetrySchedule()).next_attempt(attempts, now)
+            else (schedule or RetrySchedule()).next_attempt(
+                attempts, now, failing_since
+            )
         )
         values |= {
             "transcript_error": error,

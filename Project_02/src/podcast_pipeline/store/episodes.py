@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
+from podcast_pipeline import clock
 from podcast_pipeline.errors import DatabaseError
 from podcast_pipeline.models import Episode, FeedValidators
 from podcast_pipeline.store.engine import reason
@@ -43,7 +44,7 @@ def utc_text(moment: datetime) -> str:
 
 def utc_now() -> str:
     """The current time in the store's format."""
-    return utc_text(datetime.now(UTC))
+    return utc_text(clock.now())
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,12 @@ episodes = Table(
     Column("transcript_url", Text),
     Column("transcript_type", Text),
     Column("transcript_source", Text),
+    # Version 5: which run recorded the last attempt (an Airflow retry of the
+    # same run does not count another), and since when the step keeps failing.
+    Column("download_attempt_owner", Text),
+    Column("download_failing_since", Text),
+    Column("transcript_attempt_owner", Text),
+    Column("transcript_failing_since", Text),
     UniqueConstraint("feed_url", "guid"),
     Index("episodes_by_status", "download_status", "published_at"),
 )
@@ -87,7 +93,7 @@ schema_version = Table(
     Column("version", Integer, nullable=False),
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # UPGRADES[n] brings a store from version n to n + 1 (versions 1 and 2 were
 # SQLite-only, tracked with PRAGMA user_version). Append only: a released
@@ -115,5 +121,11 @@ UPGRADES: dict[int, tuple[str, ...]] = {
         "ALTER TABLE episodes ADD COLUMN transcript_url TEXT",
         "ALTER TABLE episodes ADD COLUMN transcript_type TEXT",
         "ALTER TABLE episodes ADD COLUMN transcript_source TEXT",
+    ),
+    4: (
+        "ALTER TABLE episodes ADD COLUMN download_attempt_owner TEXT",
+        "ALTER TABLE episodes ADD COLUMN download_failing_since TEXT",
+        "ALTER TABLE episodes ADD COLUMN transcript_attempt_owner TEXT",
+        "ALTER TABLE episodes ADD COLUMN transcript_failing_since TEXT",
     ),
 }
