@@ -1,8 +1,12 @@
-"""Bounded retries: exponential backoff with jitter, ``Retry-After``, a time budget."""
+"""In-task retries on tenacity: backoff with jitter, ``Retry-After``, bounded waits.
+
+We keep the policy (``RetryPolicy``) and the stop rule here; the loop is tenacity's.
+"""
 
 from __future__ import annotations
 
 import email.utils
+import functools
 import logging
 import random
 import time
@@ -12,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 import requests
+import tenacity
 
 from podcast_pipeline.errors import PodcastPipelineError
 
@@ -54,6 +59,8 @@ class RetryPolicy:
         max_total_seconds: Wall-time budget for all attempts and waits.
         base_delay: First backoff delay in seconds (doubled per attempt).
         max_delay: Cap on one backoff delay (not on an honoured Retry-After).
+        max_wait_seconds: Cap on all the waits of one call: a task never
+            sleeps longer than this holding its worker and pool slot.
         connect_timeout: Seconds to wait for a connection.
         read_timeout: Seconds to wait for the next bytes of a response.
     """
@@ -61,7 +68,8 @@ class RetryPolicy:
     max_attempts: int = 5
     max_total_seconds: float = 600.0
     base_delay: float = 1.0
-    max_delay: float = 60.0
+    max_delay: float = 8.0
+    max_wait_seconds: float = 30.0
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
 
@@ -115,6 +123,62 @@ def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random) -> floa
     return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
+class _Budget:  # pylint: disable=too-few-public-methods  # a tenacity stop callable
+    """tenacity's stop condition: attempts, the time budget, the waiting cap.
+
+    It runs after tenacity has computed the next wait (``upcoming_sleep``), so
+    a wait that would overrun is refused before it starts; the reason is kept
+    for the final error.
+    """
+
+    def __init__(self, policy: RetryPolicy, clock: Callable[[], float]) -> None:
+        self.policy = policy
+        self.clock = clock
+        self.started = clock()
+        self.reason = ""
+
+    def __call__(self, state: tenacity.RetryCallState) -> bool:
+        delay = state.upcoming_sleep
+        if state.attempt_number >= self.policy.max_attempts:
+            self.reason = f"after {state.attempt_number} attempts"
+        elif self.clock() - self.started + delay > self.policy.max_total_seconds:
+            self.reason = (
+                f"waiting {delay:.0f} s more would exceed "
+                f"the {self.policy.max_total_seconds:.0f} s budget"
+            )
+        elif state.idle_for + delay > self.policy.max_wait_seconds:
+            self.reason = (
+                f"waiting {delay:.0f} s more would exceed the "
+                f"{self.policy.max_wait_seconds:.0f} s of in-task waiting; "
+                "a later run retries"
+            )
+        else:
+            return False
+        return True
+
+
+def _wait(
+    policy: RetryPolicy, jitter: random.Random, state: tenacity.RetryCallState
+) -> float:
+    """The next wait: the jittered backoff, or the server's Retry-After if longer."""
+    delay = backoff_delay(state.attempt_number, policy, jitter)
+    error = state.outcome.exception() if state.outcome else None
+    if isinstance(error, RetryableError) and error.retry_after is not None:
+        delay = max(delay, error.retry_after)
+    return delay
+
+
+def _log_retry(what: str, state: tenacity.RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    logger.warning(
+        "%s: attempt %d failed (%s); retrying in %.1f s",
+        what,
+        state.attempt_number,
+        error,
+        state.upcoming_sleep,
+    )
+
+
 def call_with_retries(  # pylint: disable=too-many-arguments  # keyword-only hooks
     operation: Callable[[int], T],
     policy: RetryPolicy,
@@ -127,9 +191,13 @@ def call_with_retries(  # pylint: disable=too-many-arguments  # keyword-only hoo
 ) -> T:
     """Call ``operation(attempt)`` until it succeeds, retrying RetryableError only.
 
-    Waits the larger of the jittered backoff and the server's Retry-After, and
-    stops after ``max_attempts`` or when the next wait would exceed the time
-    budget: never an endless loop. Other exceptions propagate at once.
+    The in-task layer of the retry policy (README, "Retry policy"), on
+    tenacity: waits the larger of the jittered backoff and the server's
+    Retry-After, and stops after ``max_attempts``, when the next wait would
+    exceed the time budget, or when the waits of this call would add up to
+    more than ``max_wait_seconds`` (longer outages are left to later runs and
+    the store's back-off, not slept through holding a worker). Other
+    exceptions propagate at once.
 
     Args:
         operation: One attempt; raises RetryableError on a transient failure.
@@ -146,31 +214,25 @@ def call_with_retries(  # pylint: disable=too-many-arguments  # keyword-only hoo
     Raises:
         PodcastPipelineError: Of ``error_type``, after the last failed attempt.
     """
-    rng = rng or random.Random()  # noqa: S311  (jitter, not cryptography)
-    started = clock()
-    attempt = 1
-    while True:
-        try:
-            return operation(attempt)
-        except RetryableError as error:
-            if attempt >= policy.max_attempts:
-                raise error_type(
-                    f"{what} failed after {attempt} attempts: {error}"
-                ) from error
-            delay = backoff_delay(attempt, policy, rng)
-            if error.retry_after is not None:
-                delay = max(delay, error.retry_after)
-            if clock() - started + delay > policy.max_total_seconds:
-                raise error_type(
-                    f"{what} failed: {error}; waiting {delay:.0f} s more would exceed "
-                    f"the {policy.max_total_seconds:.0f} s budget"
-                ) from error
-            logger.warning(
-                "%s: attempt %d failed (%s); retrying in %.1f s",
-                what,
-                attempt,
-                error,
-                delay,
-            )
-            sleep(delay)
-            attempt += 1
+    jitter = rng or random.Random()  # noqa: S311  (jitter, not cryptography)
+    budget = _Budget(policy, clock)
+
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception_type(RetryableError),
+        wait=functools.partial(_wait, policy, jitter),
+        stop=budget,
+        sleep=sleep,
+        before_sleep=functools.partial(_log_retry, what),
+    )
+    try:
+        for attempt in retrying:
+            with attempt:
+                result = operation(attempt.retry_state.attempt_number)
+    except tenacity.RetryError as gave_up:
+        error = gave_up.last_attempt.exception()
+        if budget.reason.startswith("after"):
+            message = f"{what} failed {budget.reason}: {error}"
+        else:
+            message = f"{what} failed: {error}; {budget.reason}"
+        raise error_type(message) from error
+    return result

@@ -146,3 +146,19 @@ def test_backoff_is_capped_and_jittered() -> None:
     delays = [backoff_delay(10, policy, rng) for rng in rngs]
     assert all(4.0 <= delay <= 8.0 for delay in delays)
     assert len(set(delays)) > 1
+
+
+def test_waits_are_capped_per_call_and_longer_outages_left_to_later_runs() -> None:
+    clock = FakeClock()
+    calls, operation = flaky([RetryableError("HTTP 503", retry_after=20.0)] * 10)
+    with pytest.raises(DownloadError, match="30 s of in-task waiting; a later run"):
+        call_with_retries(
+            operation,
+            RetryPolicy(max_attempts=10, max_wait_seconds=30),
+            what="x",
+            error_type=DownloadError,
+            sleep=clock.sleep,
+            clock=clock,
+        )
+    assert clock.sleeps == [20.0]
+    assert calls == [1, 2]
